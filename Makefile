@@ -1,0 +1,155 @@
+# symkl — build, test and run with GNU make. No dependency beyond a C++17 compiler;
+# OpenMP is used when the compiler has it; Catch2 (single header) for the tests only.
+#
+#   make              build build/symkl (double, OpenMP when available)
+#   make run          build and run the demo (about a minute on 2 cores)
+#   make test         build and run the test suite; ends with "N passed, N failed"
+#   make bench        median time of one training step at two scales
+#   make debug        tests under AddressSanitizer + UBSan, in build/san/
+#   make clean        remove build/
+#
+# Variants (each builds into its own folder, so they never mix):
+#   REAL=float        Real is float           -> build/float/
+#   NO_OMP=1          build without OpenMP    -> build/noomp/
+#   SAN=1             -fsanitize=address,undefined -> build/san/
+# e.g. `make REAL=float test`, `make NO_OMP=1 test`.
+#
+# Never -ffast-math / -Ofast: they break NaN checks and finite differences.
+
+SHELL    := /bin/bash
+CXX      ?= g++
+REAL     ?= double
+NO_OMP   ?= 0
+SAN      ?= 0
+OPT      ?= -O2
+
+CXXFLAGS := -std=c++17 $(OPT) -g -Wall -Wextra -Wpedantic -Wshadow -Isrc -MMD -MP
+LDFLAGS  :=
+VARIANT  :=
+
+ifeq ($(REAL),float)
+  CXXFLAGS += -DSYMKL_REAL_FLOAT
+  VARIANT  += float
+else ifneq ($(REAL),double)
+  $(error REAL must be double or float, not '$(REAL)')
+endif
+
+# OpenMP: on when the compiler accepts -fopenmp, unless NO_OMP=1.
+ifeq ($(NO_OMP),1)
+  VARIANT  += noomp
+  CXXFLAGS += -Wno-unknown-pragmas
+else
+  OMPFLAG  := $(shell echo 'int main(){return 0;}' | $(CXX) -fopenmp -x c++ - -o /dev/null 2>/dev/null && echo -fopenmp)
+  CXXFLAGS += $(OMPFLAG)
+  LDFLAGS  += $(OMPFLAG)
+  ifeq ($(OMPFLAG),)
+    CXXFLAGS += -Wno-unknown-pragmas
+  endif
+endif
+
+ifeq ($(SAN),1)
+  VARIANT  += san
+  CXXFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS  += -fsanitize=address,undefined
+endif
+
+empty :=
+space := $(empty) $(empty)
+BUILD := build$(if $(strip $(VARIANT)),/$(subst $(space),-,$(strip $(VARIANT))))
+
+# Everything in src/ but the CLI is the library; the CLI, tests and bench link it.
+LIB_SRC   := $(wildcard src/tensor/*.cpp src/nn/*.cpp src/flow/*.cpp src/data/*.cpp src/train/*.cpp src/io/*.cpp)
+CLI_SRC   := $(wildcard src/cli/*.cpp)
+TEST_SRC  := $(wildcard tests/*.cpp)
+BENCH_SRC := $(wildcard bench/*.cpp)
+
+LIB_OBJ   := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)
+CLI_OBJ   := $(CLI_SRC:%.cpp=$(BUILD)/obj/%.o)
+TEST_OBJ  := $(TEST_SRC:%.cpp=$(BUILD)/obj/%.o)
+BENCH_OBJ := $(BENCH_SRC:%.cpp=$(BUILD)/obj/%.o)
+
+LIB   := $(BUILD)/libsymkl.a
+BIN   := $(BUILD)/symkl
+TESTS := $(BUILD)/symkl_tests
+BENCH := $(BUILD)/symkl_bench
+
+.PHONY: all run test bench debug clean catch2 check-determinism
+
+all: $(BIN)
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
+
+$(TESTS): $(TEST_OBJ) $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
+
+$(BENCH): $(BENCH_OBJ) $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
+
+# The tests find the CLI binary through this define (they run it to check exit codes).
+$(BUILD)/obj/tests/%.o: CXXFLAGS += -DSYMKL_BIN='"$(abspath $(BIN))"'
+$(TEST_OBJ): | catch2
+
+# The demo: MLE on 8gaussians with 200 training points.
+run: $(BIN)
+	./$(BIN) demo
+
+# Catch2 v2 is a single header, <catch2/catch.hpp> (Debian package `catch2`).
+catch2:
+	@if ! echo '#include <catch2/catch.hpp>' | $(CXX) -std=c++17 -E -x c++ - >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Catch2 header missing: installing Debian's catch2 ..."; \
+	    (apt-get install -y -qq catch2 >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq catch2 >/dev/null)) \
+	      || { echo "could not install catch2; run: sudo apt-get install catch2"; exit 1; }; \
+	  else \
+	    echo "The tests need the Catch2 v2 header <catch2/catch.hpp>. Install it with:"; \
+	    echo "    sudo apt-get install catch2"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# Runs every test case; tests that need double precision are skipped in the float
+# build. The last line is the plain count "symkl: N passed, N failed[, N skipped]".
+test: $(BIN) $(TESTS)
+	@filter=""; skipped=0; \
+	if [ "$(REAL)" = float ]; then filter='~[double]'; \
+	  skipped=$$(./$(TESTS) --list-test-names-only '[double]' | grep -c . ); fi; \
+	./$(TESTS) $$filter $(TEST_ARGS) 2>&1 | tee $(BUILD)/test.log; status=$${PIPESTATUS[0]}; \
+	summary=$$(grep -E '^(All tests passed|test cases:)' $(BUILD)/test.log | tail -n 1); \
+	if [[ "$$summary" =~ ^All\ tests\ passed.*in\ ([0-9]+)\ test\ case ]]; then passed=$${BASH_REMATCH[1]}; failed=0; \
+	elif [[ "$$summary" =~ ([0-9]+)\ passed.*\|\ ([0-9]+)\ failed ]]; then passed=$${BASH_REMATCH[1]}; failed=$${BASH_REMATCH[2]}; \
+	elif [[ "$$summary" =~ test\ cases:\ *([0-9]+).*\|\ *([0-9]+)\ failed ]]; then passed=$$(( $${BASH_REMATCH[1]} - $${BASH_REMATCH[2]} )); failed=$${BASH_REMATCH[2]}; \
+	else passed=0; failed=1; fi; \
+	if [ "$$status" != 0 ] && [ "$$failed" = 0 ]; then failed=1; fi; \
+	line="symkl: $$passed passed, $$failed failed"; \
+	if [ "$$skipped" != 0 ]; then line="$$line, $$skipped skipped"; fi; \
+	echo "$$line"; \
+	[ "$$status" = 0 ]
+
+bench: $(BENCH)
+	./$(BENCH)
+
+debug:
+	$(MAKE) SAN=1 OPT=-O1 test
+
+# Same seed, 1 and 2 threads: metrics.csv and model.safetensors must be byte-identical.
+check-determinism: $(BIN)
+	@rm -rf $(BUILD)/det && mkdir -p $(BUILD)/det
+	./$(BIN) train --data 8gaussians --n-train 200 --steps 300 --log-every 100 --threads 1 --seed 7 --out $(BUILD)/det/t1 --quiet
+	./$(BIN) train --data 8gaussians --n-train 200 --steps 300 --log-every 100 --threads 2 --seed 7 --out $(BUILD)/det/t2 --quiet
+	cmp $(BUILD)/det/t1/metrics.csv $(BUILD)/det/t2/metrics.csv
+	cmp $(BUILD)/det/t1/model.safetensors $(BUILD)/det/t2/model.safetensors
+	@echo "determinism: 1 and 2 threads give byte-identical outputs"
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d)

@@ -1,0 +1,184 @@
+// coupling.cpp — affine coupling in both directions, and the backward of each.
+//
+// Every loop over the batch is parallel over rows: each row is independent and
+// each thread writes only its own rows, so results do not depend on thread count.
+#include "flow/coupling.h"
+
+#include <cmath>
+
+bool scale_from_name(const std::string& name, Scale* out) {
+    if (name == "tanh") *out = Scale::tanh;
+    else if (name == "exp") *out = Scale::exp;
+    else return false;
+    return true;
+}
+
+const char* scale_name(Scale s) { return s == Scale::tanh ? "tanh" : "exp"; }
+
+void coupling_declare(Coupling& c, Params& p, const std::string& prefix, int D, Half cond,
+                      int hidden, int depth, Act act, Scale scale, Real clamp) {
+    const int first = D / 2;  // size of the first half; the second has D − D/2
+    c.D = D;
+    c.scale = scale;
+    c.clamp = clamp;
+    if (cond == Half::first) {
+        c.a0 = 0, c.da = first;
+        c.b0 = first, c.db = D - first;
+    } else {
+        c.a0 = first, c.da = D - first;
+        c.b0 = 0, c.db = first;
+    }
+    mlp_declare(c.net, p, prefix + ".net", c.da, hidden, 2 * c.db, depth, act);
+}
+
+void coupling_cache_init(CouplingCache& cc, const Coupling& c, int cap) {
+    cc.xa.resize(cap, c.da);
+    cc.h.resize(cap, 2 * c.db);
+    cc.s.resize(cap, c.db);
+    cc.e.resize(cap, c.db);
+    cc.xb.resize(cap, c.db);
+    cc.dh.resize(cap, 2 * c.db);
+    cc.dxa.resize(cap, c.da);
+    mlp_cache_init(cc.net, c.net, cap);
+}
+
+// s = c·tanh(s̃/c) or s = s̃
+static inline Real scale_map(Real sraw, Scale scale, Real clamp) {
+    return scale == Scale::tanh ? clamp * std::tanh(sraw / clamp) : sraw;
+}
+// ds̃ = ds · ∂s/∂s̃, with ∂s/∂s̃ = 1 − tanh² = 1 − (s/c)² for the bounded map
+static inline Real scale_map_grad(Real ds, Real s, Scale scale, Real clamp) {
+    if (scale == Scale::exp) return ds;
+    const Real r = s / clamp;
+    return ds * (Real(1) - r * r);
+}
+
+// Copy the conditioning block of each row into cc.xa and run the conditioner.
+static void condition(const Real* in, const Coupling& c, const Params& p, CouplingCache& cc, int B) {
+    const int D = c.D, da = c.da, a0 = c.a0;
+    Real* xa = cc.xa.ptr();
+    #pragma omp parallel for if ((long)B * D > 65536)
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < da; j++) xa[(size_t)i * da + j] = in[(size_t)i * D + a0 + j];
+    mlp_forward(cc.h.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
+}
+
+void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const Params& p,
+                      CouplingCache& cc, int B) {
+    condition(x, c, p, cc, B);
+    const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
+    const Scale scale = c.scale;
+    const Real clamp = c.clamp;
+    #pragma omp parallel for if ((long)B * D > 16384)
+    for (int i = 0; i < B; i++) {
+        const Real* xi = x + (size_t)i * D;
+        const Real* hi = cc.h.row(i);
+        Real* zi = z + (size_t)i * D;
+        Real* si = cc.s.row(i);
+        Real* ei = cc.e.row(i);
+        Real* xbi = cc.xb.row(i);
+        Real sum_s = 0;
+        for (int j = 0; j < da; j++) zi[a0 + j] = xi[a0 + j];
+        for (int j = 0; j < db; j++) {
+            const Real s = scale_map(hi[j], scale, clamp), t = hi[db + j];
+            const Real e = std::exp(s);
+            xbi[j] = xi[b0 + j];
+            si[j] = s;
+            ei[j] = e;
+            zi[b0 + j] = xbi[j] * e + t;  // z_b = x_b ⊙ exp(s) + t
+            sum_s += s;
+        }
+        ld[i] = sum_s;  // log|det ∂z/∂x| = Σ_j s_j (the Jacobian is triangular)
+    }
+}
+
+void coupling_forward_backward(Real* dx, const Real* dz, const Real* dld, const Coupling& c,
+                               Params& p, CouplingCache& cc, int B) {
+    const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
+    const Scale scale = c.scale;
+    const Real clamp = c.clamp;
+    // in the forward pass this was: z_b = x_b ⊙ e + t with e = exp(s), ld = Σ s; so
+    //   dt = dz_b,   ds = dz_b ⊙ x_b ⊙ e + dld,   dx_b = dz_b ⊙ e
+    #pragma omp parallel for if ((long)B * D > 16384)
+    for (int i = 0; i < B; i++) {
+        const Real* dzi = dz + (size_t)i * D;
+        const Real* si = cc.s.row(i);
+        const Real* ei = cc.e.row(i);
+        const Real* xbi = cc.xb.row(i);
+        Real* dhi = cc.dh.row(i);
+        Real* dxi = dx + (size_t)i * D;
+        for (int j = 0; j < db; j++) {
+            const Real dzb = dzi[b0 + j];
+            const Real ds = dzb * xbi[j] * ei[j] + dld[i];
+            dhi[j] = scale_map_grad(ds, si[j], scale, clamp);  // through s = c·tanh(s̃/c)
+            dhi[db + j] = dzb;                                  // dt
+            dxi[b0 + j] = dzb * ei[j];
+        }
+    }
+    // the conditioner read x_a: its input gradient joins the identity path z_a = x_a
+    mlp_backward(cc.dxa.ptr(), cc.dh.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
+    #pragma omp parallel for if ((long)B * D > 65536)
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < da; j++)
+            dx[(size_t)i * D + a0 + j] = dz[(size_t)i * D + a0 + j] + cc.dxa.at(i, j);
+}
+
+void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const Params& p,
+                      CouplingCache& cc, int B) {
+    condition(z, c, p, cc, B);  // x_a = z_a, so the conditioner sees the same input
+    const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
+    const Scale scale = c.scale;
+    const Real clamp = c.clamp;
+    #pragma omp parallel for if ((long)B * D > 16384)
+    for (int i = 0; i < B; i++) {
+        const Real* zi = z + (size_t)i * D;
+        const Real* hi = cc.h.row(i);
+        Real* xi = x + (size_t)i * D;
+        Real* si = cc.s.row(i);
+        Real* ei = cc.e.row(i);
+        Real* xbi = cc.xb.row(i);
+        Real sum_s = 0;
+        for (int j = 0; j < da; j++) xi[a0 + j] = zi[a0 + j];
+        for (int j = 0; j < db; j++) {
+            const Real s = scale_map(hi[j], scale, clamp), t = hi[db + j];
+            const Real e = std::exp(-s);
+            si[j] = s;
+            ei[j] = e;
+            xbi[j] = (zi[b0 + j] - t) * e;  // x_b = (z_b − t) ⊙ exp(−s)
+            xi[b0 + j] = xbi[j];
+            sum_s += s;
+        }
+        ld[i] = -sum_s;  // log|det ∂x/∂z| = −Σ_j s_j
+    }
+}
+
+void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const Coupling& c,
+                               Params& p, CouplingCache& cc, int B) {
+    const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
+    const Scale scale = c.scale;
+    const Real clamp = c.clamp;
+    // in the sampling pass this was: x_b = (z_b − t) ⊙ e with e = exp(−s), ld = −Σ s; so
+    //   dz_b = dx_b ⊙ e,   dt = −dx_b ⊙ e,   ds = −dx_b ⊙ x_b − dld
+    #pragma omp parallel for if ((long)B * D > 16384)
+    for (int i = 0; i < B; i++) {
+        const Real* dxi = dx + (size_t)i * D;
+        const Real* si = cc.s.row(i);
+        const Real* ei = cc.e.row(i);
+        const Real* xbi = cc.xb.row(i);
+        Real* dhi = cc.dh.row(i);
+        Real* dzi = dz + (size_t)i * D;
+        for (int j = 0; j < db; j++) {
+            const Real dxb = dxi[b0 + j];
+            const Real ds = -dxb * xbi[j] - dld[i];
+            dhi[j] = scale_map_grad(ds, si[j], scale, clamp);
+            dhi[db + j] = -dxb * ei[j];
+            dzi[b0 + j] = dxb * ei[j];
+        }
+    }
+    // the conditioner read z_a = x_a: its input gradient joins the identity path
+    mlp_backward(cc.dxa.ptr(), cc.dh.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
+    #pragma omp parallel for if ((long)B * D > 65536)
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < da; j++)
+            dz[(size_t)i * D + a0 + j] = dx[(size_t)i * D + a0 + j] + cc.dxa.at(i, j);
+}

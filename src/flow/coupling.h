@@ -1,0 +1,60 @@
+// coupling.h — the RealNVP affine coupling layer (Dinh et al. 2017).
+//
+// The D coordinates are split into a conditioning part a (da of them, at
+// offset a0) and a transformed part b (db of them, at offset b0). An MLP
+// conditioner reads x_a and outputs [s̃, t], each of size db. Then
+//
+//   density direction  (x → z):  z_a = x_a,  z_b = x_b ⊙ exp(s) + t,      log|det ∂z/∂x| = Σ_j s_j
+//   sampling direction (z → x):  x_a = z_a,  x_b = (z_b − t) ⊙ exp(−s),   log|det ∂x/∂z| = −Σ_j s_j
+//
+// with the scale map s = c · tanh(s̃ / c) (bounded, the default) or s = s̃ (plain exp).
+// Both directions have a backward: given upstream gradients on the output and on
+// the log-det, it accumulates parameter gradients and writes the input gradient.
+// docs/flow.md derives every line.
+#pragma once
+
+#include "nn/mlp.h"
+
+enum class Scale { tanh, exp };
+bool scale_from_name(const std::string& name, Scale* out);
+const char* scale_name(Scale s);
+
+struct Coupling {
+    int D = 0, da = 0, db = 0;  // all, conditioning and transformed coordinates
+    int a0 = 0, b0 = 0;         // offsets of the conditioning and transformed blocks
+    Scale scale = Scale::tanh;
+    Real clamp = 2;             // c in s = c·tanh(s̃/c)
+    MLP net;                    // da → 2·db: outputs [s̃ (db), t (db)]
+};
+
+// What the two backward passes need, for batches of up to cap rows.
+struct CouplingCache {
+    Tensor xa;   // (cap, da) conditioning half: the conditioner's input
+    Tensor h;    // (cap, 2db) conditioner output [s̃, t]
+    Tensor s;    // (cap, db) log-scale s after the scale map
+    Tensor e;    // (cap, db) exp(s) after a density pass, exp(−s) after a sampling pass
+    Tensor xb;   // (cap, db) transformed half on the data side (x_b)
+    Tensor dh;   // (cap, 2db) scratch: gradient on [s̃, t]
+    Tensor dxa;  // (cap, da) scratch: gradient on the conditioner's input
+    MLPCache net;
+};
+
+// Which half of the coordinates the conditioner reads (the other half is transformed).
+enum class Half { first, second };
+void coupling_declare(Coupling& c, Params& p, const std::string& prefix, int D, Half cond,
+                      int hidden, int depth, Act act, Scale scale, Real clamp);
+void coupling_cache_init(CouplingCache& cc, const Coupling& c, int cap);
+
+// density direction: z (B, D), ld (B) = log|det ∂z/∂x|, from x (B, D)
+void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const Params& p,
+                      CouplingCache& cc, int B);
+// Given dz (B, D) and dld (B): parameter gradients accumulate, dx (B, D) is written.
+void coupling_forward_backward(Real* dx, const Real* dz, const Real* dld, const Coupling& c,
+                               Params& p, CouplingCache& cc, int B);
+
+// sampling direction: x (B, D), ld (B) = log|det ∂x/∂z|, from z (B, D)
+void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const Params& p,
+                      CouplingCache& cc, int B);
+// Given dx (B, D) and dld (B): parameter gradients accumulate, dz (B, D) is written.
+void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const Coupling& c,
+                               Params& p, CouplingCache& cc, int B);

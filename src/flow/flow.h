@@ -1,0 +1,75 @@
+// flow.h — a RealNVP normalizing flow: K affine couplings over a standard normal base.
+//
+// The density direction maps data to latent, z = f_K ∘ … ∘ f_1 (x), and gives
+//
+//   log p(x) = log N(z; 0, I) + Σ_k log|det ∂f_k|          (exact likelihood)
+//
+// The sampling direction maps latent to data, x = f_1⁻¹ ∘ … ∘ f_K⁻¹ (z), z ~ N(0, I),
+// and gives x together with log p(x) = log N(z) − log|det ∂x/∂z|.
+//
+// Couplings alternate which half they condition on (even k: the first half,
+// odd k: the second), so every coordinate is transformed when K ≥ 2. Every
+// conditioner's last layer starts at zero: a new flow is the identity map.
+#pragma once
+#include <vector>
+
+#include "flow/coupling.h"
+
+struct FlowConfig {
+    int dim = 2;          // D
+    int layers = 8;       // K couplings
+    int hidden = 64;      // H, conditioner width
+    int depth = 2;        // L, conditioner hidden layers
+    Act act = Act::relu;
+    Scale scale = Scale::tanh;
+    double clamp = 2.0;   // c in s = c·tanh(s̃/c)
+};
+
+struct Flow {
+    FlowConfig cfg;
+    Params params;
+    std::vector<Coupling> couplings;
+};
+
+// Activations of every layer, for batches of up to cap rows; built once, reused every step.
+struct FlowCache {
+    int cap = 0;
+    std::vector<CouplingCache> layers;  // K
+    std::vector<Tensor> acts;           // K + 1 of (cap, D): acts[0] = x side, acts[K] = z side
+    Tensor ld, logdet, dlogdet;         // (cap, 1): one layer's log-det, the sum, its gradient
+    Tensor gA, gB;                      // (cap, D) gradients, ping-pong between layers
+};
+
+// Builds the architecture and allocates parameters (all zero: the identity flow).
+// Throws symkl::Error for an invalid configuration.
+void flow_build(Flow& f, const FlowConfig& cfg);
+// Random conditioner weights (PyTorch's default init), zero last layers.
+void flow_init(Flow& f, Rng& rng);
+void flow_cache_init(FlowCache& c, const Flow& f, int cap);
+
+// log N(z; 0, I) for one D-vector
+Real log_normal(const Real* z, int D);
+
+// Density direction: z (B, D) and logdet (B) = log|det ∂z/∂x| from x (B, D).
+// z and logdet may be null (they are kept in the cache).
+void flow_forward(Real* z, Real* logdet, const Real* x, const Flow& f, FlowCache& c, int B);
+// Given dz (B, D) and dlogdet (B): parameter gradients accumulate in f.params.grad;
+// dx (B, D) is written when not null.
+void flow_forward_backward(Real* dx, const Real* dz, const Real* dlogdet, Flow& f, FlowCache& c, int B);
+
+// Sampling direction: x (B, D) and logdet (B) = log|det ∂x/∂z| from z (B, D).
+void flow_inverse(Real* x, Real* logdet, const Real* z, const Flow& f, FlowCache& c, int B);
+// Given dx (B, D) and dlogdet (B): parameter gradients accumulate; dz (B, D) written when not null.
+void flow_inverse_backward(Real* dz, const Real* dx, const Real* dlogdet, Flow& f, FlowCache& c, int B);
+
+// log p(x) for each row of x (B, D).
+void flow_log_prob(Real* logp, const Real* x, const Flow& f, FlowCache& c, int B);
+// Given dlogp (B) (the loss's gradient on each log p(x_i)): parameter gradients
+// accumulate; dx (B, D) = dlogp_i · ∇ₓ log p(x_i) is written when not null.
+void flow_log_prob_backward(Real* dx, const Real* dlogp, Flow& f, FlowCache& c, int B);
+
+// x = T(z) and log p(x) for each row of z (B, D) (reparameterised sampling).
+void flow_sample(Real* x, Real* logp, const Real* z, const Flow& f, FlowCache& c, int B);
+// Given dx (B, D) and dlogp (B) on the sampling pass's outputs: parameter gradients
+// accumulate; dz (B, D) is written when not null.
+void flow_sample_backward(Real* dz, const Real* dx, const Real* dlogp, Flow& f, FlowCache& c, int B);

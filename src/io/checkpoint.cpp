@@ -1,0 +1,83 @@
+// checkpoint.cpp — save and load a flow with its architecture.
+#include "io/checkpoint.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+#include "io/csv.h"
+#include "io/safetensors.h"
+#include "tensor/error.h"
+
+static const char* FORMAT = "symkl-flow-1";
+
+Metadata flow_metadata(const FlowConfig& cfg) {
+    return {{"format", FORMAT},
+            {"dim", std::to_string(cfg.dim)},
+            {"layers", std::to_string(cfg.layers)},
+            {"hidden", std::to_string(cfg.hidden)},
+            {"depth", std::to_string(cfg.depth)},
+            {"act", act_name(cfg.act)},
+            {"scale", scale_name(cfg.scale)},
+            {"clamp", csv_format(cfg.clamp)},
+            {"real", SYMKL_REAL_NAME}};
+}
+
+void save_flow(const std::string& path, const Flow& f, const Metadata& extra) {
+    SafeTensors st;
+    st.metadata = flow_metadata(f.cfg);
+    for (const auto& kv : extra) st.metadata.push_back(kv);
+    params_to_safetensors(f.params, st, "");
+    save_safetensors(path, st, SYMKL_SAFETENSORS_DTYPE);
+}
+
+static const std::string& need_meta(const SafeTensors& st, const std::string& key, const std::string& path) {
+    const std::string* v = st.meta(key);
+    if (!v)
+        throw symkl::Error(path + ": metadata has no '" + key +
+                           "' (not a symkl flow checkpoint, or a corrupt one: retrain or pass the right file)");
+    return *v;
+}
+
+static int meta_int(const SafeTensors& st, const std::string& key, int lo, int hi, const std::string& path) {
+    const std::string& v = need_meta(st, key, path);
+    errno = 0;
+    char* end = nullptr;
+    const long n = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || errno != 0 || n < lo || n > hi)
+        throw symkl::Error(path + ": metadata '" + key + "' = '" + v + "' is not an integer in [" +
+                           std::to_string(lo) + ", " + std::to_string(hi) + "] (the checkpoint is corrupt)");
+    return (int)n;
+}
+
+void flow_from_safetensors(Flow& f, const SafeTensors& st, const std::string& path) {
+    const std::string& format = need_meta(st, "format", path);
+    if (format != FORMAT)
+        throw symkl::Error(path + ": metadata 'format' is '" + format + "', expected '" + FORMAT +
+                           "' (is this a proxy or critic checkpoint? pass the main model.safetensors)");
+    FlowConfig cfg;
+    cfg.dim = meta_int(st, "dim", 2, 1 << 20, path);
+    cfg.layers = meta_int(st, "layers", 1, 1 << 16, path);
+    cfg.hidden = meta_int(st, "hidden", 1, 1 << 20, path);
+    cfg.depth = meta_int(st, "depth", 1, 1 << 10, path);
+    const std::string& act = need_meta(st, "act", path);
+    if (!act_from_name(act, &cfg.act))
+        throw symkl::Error(path + ": metadata 'act' = '" + act + "' is not relu, tanh or silu (the checkpoint is corrupt)");
+    const std::string& scale = need_meta(st, "scale", path);
+    if (!scale_from_name(scale, &cfg.scale))
+        throw symkl::Error(path + ": metadata 'scale' = '" + scale + "' is not tanh or exp (the checkpoint is corrupt)");
+    const std::string& clamp = need_meta(st, "clamp", path);
+    char* end = nullptr;
+    cfg.clamp = std::strtod(clamp.c_str(), &end);
+    if (clamp.empty() || *end != '\0' || !(cfg.clamp > 0) || !std::isfinite(cfg.clamp))
+        throw symkl::Error(path + ": metadata 'clamp' = '" + clamp + "' is not a positive number (the checkpoint is corrupt)");
+    Flow g;
+    flow_build(g, cfg);
+    params_from_safetensors(g.params, st, "", path);
+    f = std::move(g);
+}
+
+void load_flow(const std::string& path, Flow& f) {
+    const SafeTensors st = load_safetensors(path);
+    flow_from_safetensors(f, st, path);
+}

@@ -1,0 +1,26 @@
+// checkpoint.h — a flow as a safetensors file: the weights under PyTorch-style
+// names and the architecture in __metadata__, so the file alone rebuilds the model.
+//
+// Metadata keys (all strings): format = "symkl-flow-1", dim, layers, hidden, depth,
+// act, scale, clamp, real; callers may add more (training settings).
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "flow/flow.h"
+
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+// Writes atomically; tensors stored in the build's Real type (F64 or F32).
+void save_flow(const std::string& path, const Flow& f, const Metadata& extra);
+
+// Rebuilds the architecture from the metadata and loads every weight. Throws
+// symkl::Error naming the file and the key or tensor that is wrong.
+void load_flow(const std::string& path, Flow& f);
+// The same from an already loaded file (`path` only names it in messages).
+struct SafeTensors;
+void flow_from_safetensors(Flow& f, const SafeTensors& st, const std::string& path);
+
+// Metadata values as written for a flow configuration.
+Metadata flow_metadata(const FlowConfig& cfg);

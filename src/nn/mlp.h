@@ -1,0 +1,41 @@
+// mlp.h — a multilayer perceptron: depth hidden layers of width H, then a linear output.
+//
+//   h_1 = act(x W_0ᵀ + b_0),  h_l = act(h_{l-1} W_{l-1}ᵀ + b_{l-1}),  y = h_L W_Lᵀ + b_L
+//
+// Shapes: x (B, in), every h_l (B, H), y (B, out). Parameter names mirror a PyTorch
+// nn.Sequential(Linear, Act, Linear, Act, ..., Linear): the Linear layers sit at
+// even indices, "<prefix>.0", "<prefix>.2", ... "<prefix>.{2L}".
+#pragma once
+#include <string>
+#include <vector>
+
+#include "nn/activation.h"
+#include "nn/linear.h"
+#include "tensor/tensor.h"
+
+struct MLP {
+    int in = 0, hidden = 0, out = 0, depth = 0;  // depth = number of hidden layers L ≥ 1
+    Act act = Act::relu;
+    std::vector<Linear> layers;                  // L + 1 Linear layers
+};
+
+// What backward needs, allocated once for batches of up to `cap` rows.
+struct MLPCache {
+    int cap = 0;
+    std::vector<Tensor> pre;   // pre-activations, L of (cap, H)
+    std::vector<Tensor> post;  // activations h_l, L of (cap, H)
+    Tensor dpost, dpre;        // scratch gradients (cap, H)
+};
+
+void mlp_declare(MLP& m, Params& p, const std::string& prefix, int in, int hidden, int out,
+                 int depth, Act act);
+enum class LastLayer { random, zero };
+void mlp_init(const MLP& m, Params& p, Rng& rng, LastLayer last);
+void mlp_cache_init(MLPCache& c, const MLP& m, int cap);
+
+// y (B, out) = MLP(x (B, in)); fills the cache. B ≤ cache.cap.
+void mlp_forward(Real* y, const Real* x, const MLP& m, const Params& p, MLPCache& c, int B);
+
+// Given dy (B, out) and the same x as the forward: parameter gradients are
+// accumulated into p.grad, dx (B, in) is written (skipped when null).
+void mlp_backward(Real* dx, const Real* dy, const Real* x, const MLP& m, Params& p, MLPCache& c, int B);

@@ -1,0 +1,224 @@
+// test_cli.cpp — the symkl binary as a user meets it: exit codes, one-line errors
+// that name the flag or the file, line and field, nothing written on failure,
+// byte-identical outputs for 1 and 2 threads, and the train → sample → logprob path.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+
+#ifndef SYMKL_BIN
+#error "SYMKL_BIN (path of the symkl binary) must be defined by the build"
+#endif
+
+struct Run {
+    int code = -1;
+    std::string out;  // stdout and stderr together
+};
+
+static Run run(const std::string& args) {
+    Run r;
+    const std::string cmd = std::string(SYMKL_BIN) + " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    const int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+static std::string slurp(const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+static void spit(const fs::path& p, const std::string& s) {
+    std::ofstream f(p, std::ios::binary);
+    f << s;
+}
+
+// A fresh directory per test case, removed at the end.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "symkl-cli-XXXXXX").string();
+        REQUIRE(mkdtemp(&tmpl[0]));
+        path = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
+static int count_lines(const std::string& s) {
+    int n = 0;
+    for (char c : s) n += c == '\n';
+    return n;
+}
+
+static const char* SMALL = "--n-train 64 --batch 32 --layers 2 --hidden 8 --n-test 500 --n-eval 500 --quiet";
+
+TEST_CASE("cli: help teaches every command and exits 0", "[cli]") {
+    Run r = run("--help");
+    CHECK(r.code == 0);
+    CHECK_THAT(r.out, Catch::Contains("train") && Catch::Contains("logprob"));
+    for (const char* cmd : {"train", "eval", "sample", "logprob", "generate", "demo"}) {
+        Run h = run(std::string(cmd) + " --help");
+        INFO(cmd);
+        CHECK(h.code == 0);
+        CHECK_THAT(h.out, Catch::Contains("usage: symkl"));
+    }
+    CHECK_THAT(run("train --help").out, Catch::Contains("[default: 2000]"));
+}
+
+TEST_CASE("cli: bad flags give one line naming the flag, exit 2, and write nothing", "[cli]") {
+    TempDir t;
+    const std::string out = t / "run";
+    struct Case { std::string args, expect; };
+    const Case cases[] = {
+        {"train --stepz 5", "unknown option '--stepz' (did you mean --steps?)"},
+        {"train --steps", "--steps needs a value"},
+        {"train --steps abc", "--steps must be an integer"},
+        {"train --steps -3", "--steps must be an integer from 0"},
+        {"train --lr nan", "--lr must be a number"},
+        {"train --act gelu", "--act must be relu, tanh or silu, got 'gelu'"},
+        {"train --method gan", "--method must be"},
+        {"train --data nosuchset", "--data 'nosuchset' is neither a data set"},
+        {"train --steps 5 --steps 6", "given twice"},
+        {"frobnicate", "unknown command 'frobnicate'"},
+        {"eval --data moons --n-test 5", "--model is required"},
+    };
+    for (const Case& c : cases) {
+        const bool takes_out = c.args.rfind("train", 0) == 0;
+        Run r = run(c.args + (takes_out ? " --out " + out : ""));
+        INFO(c.args << " -> " << r.out);
+        CHECK(r.code == 2);
+        CHECK_THAT(r.out, Catch::Contains(c.expect));
+        CHECK_THAT(r.out, Catch::StartsWith("symkl: error: "));
+        CHECK(count_lines(r.out) == 1);
+        CHECK(!fs::exists(out));
+    }
+}
+
+TEST_CASE("cli: bad CSV input names file, line and column", "[cli]") {
+    TempDir t;
+    spit(t / "bad.csv", "x0,x1\n1,2\n3,abc\n");
+    spit(t / "ragged.csv", "1,2\n3,4,5\n");
+    spit(t / "nan.csv", "1,2\n3,nan\n");
+    spit(t / "empty.csv", "");
+    spit(t / "one.csv", "1,2\n");
+    spit(t / "three.csv", "1,2,3\n4,5,6\n7,8,9\n");
+    struct Case { std::string file, expect; };
+    const Case cases[] = {
+        {"bad.csv", "bad.csv:3"},    {"ragged.csv", "ragged.csv:2"}, {"nan.csv", "nan.csv:2"},
+        {"empty.csv", "empty.csv"},  {"one.csv", "one.csv"},
+    };
+    for (const Case& c : cases) {
+        Run r = run("train --steps 1 " + std::string(SMALL) + " --data " + (t / c.file) + " --out " + (t / "o"));
+        INFO(c.file << " -> " << r.out);
+        CHECK(r.code == 2);
+        CHECK_THAT(r.out, Catch::Contains(c.expect));
+        CHECK(count_lines(r.out) == 1);
+        CHECK(!fs::exists(t / "o"));
+    }
+    Run r = run("train --steps 1 " + std::string(SMALL) + " --data " + (t / "bad.csv") + " --out " + (t / "o"));
+    CHECK_THAT(r.out, Catch::Contains("column 2"));
+}
+
+TEST_CASE("cli: train, sample, logprob and eval fit together; errors on misuse", "[cli]") {
+    TempDir t;
+    const std::string run_dir = t / "run";
+    Run tr = run("train --data moons --steps 20 --log-every 10 " + std::string(SMALL) + " --out " + run_dir);
+    INFO(tr.out);
+    REQUIRE(tr.code == 0);
+    const std::string metrics = slurp(run_dir + "/metrics.csv");
+    CHECK_THAT(metrics, Catch::StartsWith("step,loss,train_nll,test_nll,fwd_kl,rev_kl,jeffreys,grad_norm\n"));
+    CHECK(count_lines(metrics) == 4);  // header + steps 0, 10, 20
+    CHECK(fs::exists(run_dir + "/config.json"));
+    const std::string model = run_dir + "/model.safetensors";
+
+    Run s = run("sample --model " + model + " --n 50 --out " + (t / "s.csv"));
+    REQUIRE(s.code == 0);
+    CHECK(count_lines(slurp(t / "s.csv")) == 51);
+    Run lp = run("logprob --model " + model + " --in " + (t / "s.csv") + " --out " + (t / "lp.csv"));
+    REQUIRE(lp.code == 0);
+    CHECK(count_lines(slurp(t / "lp.csv")) == 51);
+
+    // sample --with-logprob and logprob agree on log p of the same points
+    REQUIRE(run("sample --model " + model + " --n 5 --with-logprob --out " + (t / "sl.csv")).code == 0);
+    const std::string sl = slurp(t / "sl.csv");
+    CHECK_THAT(sl, Catch::StartsWith("x0,x1,logp\n"));
+
+    // eval reproduces the last metrics row's test NLL (same seed, same test stream)
+    Run ev = run("eval --model " + model + " --data moons --n-test 500 --n-eval 500");
+    REQUIRE(ev.code == 0);
+    const std::string last = metrics.substr(metrics.rfind('\n', metrics.size() - 2) + 1);
+    std::stringstream ss(last);
+    std::string field;
+    for (int i = 0; i < 4; i++) std::getline(ss, field, ',');  // step, loss, train_nll, test_nll
+    char want[64];
+    std::snprintf(want, sizeof want, "test_nll  %.6f", std::strtod(field.c_str(), nullptr));
+    CHECK_THAT(ev.out, Catch::Contains(want));
+
+    // wrong dimension
+    spit(t / "x3.csv", "1,2,3\n4,5,6\n");
+    Run bad = run("logprob --model " + model + " --in " + (t / "x3.csv") + " --out " + (t / "no.csv"));
+    CHECK(bad.code == 2);
+    CHECK_THAT(bad.out, Catch::Contains("3 columns") && Catch::Contains("2"));
+    CHECK(!fs::exists(t / "no.csv"));
+
+    // truncated and corrupt checkpoints
+    const std::string bytes = slurp(model);
+    spit(t / "trunc.safetensors", bytes.substr(0, bytes.size() / 2));
+    Run tr2 = run("sample --model " + (t / "trunc.safetensors") + " --n 5 --out " + (t / "no.csv"));
+    CHECK(tr2.code == 2);
+    CHECK_THAT(tr2.out, Catch::Contains("trunc.safetensors"));
+    CHECK(count_lines(tr2.out) == 1);
+    std::string corrupt = bytes;
+    corrupt[12] = '#';
+    spit(t / "corrupt.safetensors", corrupt);
+    Run co = run("eval --model " + (t / "corrupt.safetensors") + " --data moons");
+    CHECK(co.code == 2);
+    CHECK_THAT(co.out, Catch::Contains("corrupt.safetensors"));
+    spit(t / "tiny.safetensors", "abc");
+    CHECK(run("sample --model " + (t / "tiny.safetensors") + " --out " + (t / "no.csv")).code == 2);
+    CHECK(!fs::exists(t / "no.csv"));
+}
+
+TEST_CASE("cli: the same seed gives byte-identical outputs with 1 and 2 threads", "[cli][determinism]") {
+    TempDir t;
+    const std::string common = "train --data 8gaussians --steps 30 --log-every 10 --seed 3 " + std::string(SMALL);
+    REQUIRE(run(common + " --threads 1 --out " + (t / "t1")).code == 0);
+    REQUIRE(run(common + " --threads 2 --out " + (t / "t2")).code == 0);
+    CHECK(slurp(t / "t1/metrics.csv") == slurp(t / "t2/metrics.csv"));
+    CHECK(slurp(t / "t1/model.safetensors") == slurp(t / "t2/model.safetensors"));
+    // and a different seed gives a different model
+    REQUIRE(run("train --data 8gaussians --steps 30 --log-every 10 --seed 4 " + std::string(SMALL) + " --out " + (t / "t3")).code == 0);
+    CHECK(slurp(t / "t1/model.safetensors") != slurp(t / "t3/model.safetensors"));
+}
+
+TEST_CASE("cli: a diverging run stops with exit 3 and keeps the last good model", "[cli]") {
+    TempDir t;
+    Run r = run("train --data 8gaussians --steps 200 --log-every 1 --lr 10 --scale exp " + std::string(SMALL) +
+                " --out " + (t / "d"));
+    INFO(r.out);
+    if (r.code == 3) {
+        CHECK_THAT(r.out, Catch::Contains("training stopped at step"));
+        CHECK(fs::exists(t / "d/model.safetensors"));
+        CHECK(run("sample --model " + (t / "d/model.safetensors") + " --n 3 --out " + (t / "ok.csv")).code == 0);
+    } else {
+        WARN("lr 10 with exp scale did not diverge in 200 steps; the exit-3 path was not exercised");
+    }
+}

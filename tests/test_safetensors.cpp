@@ -1,0 +1,344 @@
+// test_safetensors.cpp — the checkpoint format: exact round trips, the bytes of
+// one file pinned by hand, and one test per corruption the reader must reject.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <random>
+#include <stdexcept>
+
+#include "io/file.h"
+#include "io/safetensors.h"
+#include "tensor/error.h"
+
+namespace fs = std::filesystem;
+using Catch::Contains;
+
+namespace {
+
+struct TempDir {
+    fs::path dir;
+    TempDir() {
+        std::random_device rd;
+        dir = fs::temp_directory_path() / ("symkl-test-st-" + std::to_string(rd()) + std::to_string(rd()));
+        fs::create_directory(dir);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+    std::string file(const std::string& name) const { return (dir / name).string(); }
+    std::string put(const std::string& name, const std::string& bytes) const {
+        std::string p = file(name);
+        std::ofstream(p, std::ios::binary) << bytes;
+        return p;
+    }
+    size_t entries() const { return (size_t)std::distance(fs::directory_iterator(dir), fs::directory_iterator()); }
+};
+
+std::string le64(uint64_t v) {
+    std::string s;
+    for (int i = 0; i < 8; i++) s += (char)((v >> (8 * i)) & 0xFF);
+    return s;
+}
+
+// A safetensors file from a header text and raw data (no padding needed to read).
+std::string st_bytes(const std::string& header, const std::string& data) { return le64(header.size()) + header + data; }
+
+// n little-endian F64 values of 1.5 (bytes 00 .. 00 f8 3f).
+std::string f64_data(size_t n) {
+    std::string one("\x00\x00\x00\x00\x00\x00\xf8\x3f", 8);
+    std::string s;
+    for (size_t i = 0; i < n; i++) s += one;
+    return s;
+}
+
+SafeTensors sample() {
+    SafeTensors st;
+    st.metadata = {{"format", "symkl-flow-1"}, {"dim", "2"}, {"note", "quote \" and \\ and \xc3\xa9"}};
+    std::mt19937_64 gen(7);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    NamedTensor w{"couplings.0.net.0.weight", {3, 2}, {}};
+    NamedTensor b{"couplings.0.net.0.bias", {3}, {}};
+    NamedTensor s{"scalar", {}, {0.1}};
+    NamedTensor e{"empty", {0, 4}, {}};
+    for (int i = 0; i < 6; i++) w.values.push_back(normal(gen) * 1e3);
+    for (int i = 0; i < 3; i++) b.values.push_back(normal(gen) * 1e-4);
+    w.values[0] = 1.0 / 3.0;
+    w.values[1] = -0.0;
+    st.tensors = {w, b, s, e};
+    return st;
+}
+
+}  // namespace
+
+TEST_CASE("safetensors: F64 save then load is exact, F32 within float rounding", "[io]") {
+    TempDir tmp;
+    const SafeTensors st = sample();
+    for (const char* dtype : {"F64", "F32"}) {
+        INFO("dtype " << dtype);
+        std::string p = tmp.file(std::string("m_") + dtype + ".safetensors");
+        save_safetensors(p, st, dtype);
+        SafeTensors r = load_safetensors(p);
+        REQUIRE(r.metadata == st.metadata);
+        REQUIRE(r.tensors.size() == st.tensors.size());
+        for (size_t k = 0; k < st.tensors.size(); k++) {
+            const NamedTensor &a = st.tensors[k], &b = r.tensors[k];
+            REQUIRE(b.name == a.name);
+            REQUIRE(b.shape == a.shape);
+            REQUIRE(b.values.size() == a.values.size());
+            for (size_t i = 0; i < a.values.size(); i++) {
+                double want = std::string(dtype) == "F64" ? a.values[i] : (double)(float)a.values[i];
+                REQUIRE(b.values[i] == want);
+                REQUIRE(std::signbit(b.values[i]) == std::signbit(a.values[i]));
+            }
+        }
+        REQUIRE(r.find("scalar"));
+        REQUIRE(r.find("scalar")->shape.empty());
+        REQUIRE(r.find("nope") == nullptr);
+        REQUIRE(*r.meta("format") == "symkl-flow-1");
+        REQUIRE(r.meta("nope") == nullptr);
+        // Header padded so the data starts at a multiple of 8.
+        std::string bytes = read_file(p);
+        uint64_t n = 0;
+        for (int i = 7; i >= 0; i--) n = (n << 8) | (unsigned char)bytes[(size_t)i];
+        REQUIRE(n % 8 == 0);
+    }
+    REQUIRE(tmp.entries() == 2);  // no temporary files left
+}
+
+TEST_CASE("safetensors: the bytes of a tiny file are pinned", "[io]") {
+    TempDir tmp;
+    SafeTensors st;
+    st.metadata = {{"format", "t"}};
+    st.tensors = {{"w", {2}, {1.0, -2.0}}};
+    std::string p = tmp.file("tiny.safetensors");
+    save_safetensors(p, st, "F32");
+    const std::string header = "{\"__metadata__\":{\"format\":\"t\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+    REQUIRE(header.size() == 84);
+    const std::string expected = std::string("\x58\0\0\0\0\0\0\0", 8) +  // 88 = 84 rounded up to a multiple of 8
+                                 header + "    " +                       // padding with spaces
+                                 std::string("\x00\x00\x80\x3f", 4) +    // 1.0f little-endian
+                                 std::string("\x00\x00\x00\xc0", 4);     // -2.0f
+    REQUIRE(read_file(p) == expected);
+
+    // And a hand-made F64 file (as another writer might produce: spaces, data
+    // in a different order from the header, no metadata) loads.
+    std::string q = tmp.put("hand.safetensors",
+                            st_bytes("{ \"b\": {\"dtype\": \"F64\", \"shape\": [1], \"data_offsets\": [16, 24]},\n"
+                                     "  \"a\": {\"shape\": [2], \"dtype\": \"F64\", \"data_offsets\": [0, 16]} }  ",
+                                     f64_data(2) + std::string("\0\0\0\0\0\0\0\xc0", 8)));
+    SafeTensors r = load_safetensors(q);
+    REQUIRE(r.metadata.empty());
+    REQUIRE(r.tensors.size() == 2);
+    CHECK(r.tensors[0].name == "b");
+    CHECK(r.tensors[0].values == std::vector<double>{-2.0});
+    CHECK(r.tensors[1].values == std::vector<double>{1.5, 1.5});
+}
+
+TEST_CASE("safetensors: truncated and structurally broken files are rejected", "[io]") {
+    TempDir tmp;
+    std::string p = tmp.put("short.safetensors", std::string("\x10\0\0", 3));
+    REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p + ": file is 3 bytes, shorter than the 8-byte header length"));
+
+    p = tmp.put("long.safetensors", le64(1000) + "{}");
+    REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p + ": header length 1000 is larger than the 2 bytes after it"));
+    p = tmp.put("huge.safetensors", le64(~0ULL) + "{}");
+    REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p + ": header length") && Contains("larger than"));
+
+    p = tmp.put("json.safetensors", st_bytes("{\"a\": {\"dtype\": \"F64\",}", ""));
+    REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p + ": header: invalid JSON at byte 22") && Contains("corrupt"));
+    p = tmp.put("array.safetensors", st_bytes("[]", ""));
+    REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p + ": header is a JSON array, expected an object"));
+
+    p = tmp.file("missing.safetensors");
+    REQUIRE_THROWS_WITH(load_safetensors(p), Contains("cannot open '" + p + "': No such file or directory"));
+
+    // A valid file cut short anywhere after the header-length bytes.
+    std::string good = tmp.file("good.safetensors");
+    save_safetensors(good, sample(), "F64");
+    const std::string bytes = read_file(good);
+    for (size_t cut : {(size_t)0, (size_t)7, (size_t)8, (size_t)20, bytes.size() / 2, bytes.size() - 1}) {
+        INFO("cut at " << cut);
+        p = tmp.put("cut.safetensors", bytes.substr(0, cut));
+        REQUIRE_THROWS_AS(load_safetensors(p), symkl::Error);
+    }
+    p = tmp.put("extra.safetensors", bytes + "x");
+    REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p + ": trailing data bytes") && Contains("not covered by any tensor"));
+}
+
+TEST_CASE("safetensors: bad tensor entries are rejected with the tensor named", "[io]") {
+    TempDir tmp;
+    struct Bad {
+        const char* header;
+        size_t data_bytes;
+        const char* message;
+    };
+    const Bad cases[] = {
+        {"{\"w\": {\"shape\": [1], \"data_offsets\": [0, 8]}}", 8, "tensor 'w': missing field 'dtype'"},
+        {"{\"w\": {\"dtype\": \"F64\", \"data_offsets\": [0, 8]}}", 8, "tensor 'w': missing field 'shape'"},
+        {"{\"w\": {\"dtype\": \"F64\", \"shape\": [1]}}", 8, "tensor 'w': missing field 'data_offsets'"},
+        {"{\"w\": {\"dtype\": \"F64\", \"shape\": [1], \"data_offsets\": [0, 8], \"x\": 1}}", 8, "tensor 'w': unexpected field 'x'"},
+        {"{\"w\": [1]}", 8, "tensor 'w': entry is a JSON array"},
+        {"{\"w\": {\"dtype\": \"BF16\", \"shape\": [4], \"data_offsets\": [0, 8]}}", 8, "tensor 'w': dtype BF16 is not supported; symkl reads F64 and F32"},
+        {"{\"w\": {\"dtype\": 64, \"shape\": [1], \"data_offsets\": [0, 8]}}", 8, "tensor 'w': dtype is not a string"},
+        {"{\"w\": {\"dtype\": \"F64\", \"shape\": [-1], \"data_offsets\": [0, 8]}}", 8, "tensor 'w': shape[0] is not a non-negative integer"},
+        {"{\"w\": {\"dtype\": \"F64\", \"shape\": [1, 0.5], \"data_offsets\": [0, 8]}}", 8, "tensor 'w': shape[1] is not a non-negative integer"},
+        {"{\"w\": {\"dtype\": \"F64\", \"shape\": 1, \"data_offsets\": [0, 8]}}", 8, "tensor 'w': shape is not an array"},
+        {"{\"w\": {\"dtype\": \"F64\", \"shape\": [2], \"data_offsets\": [0, 8]}}", 8, "tensor 'w': data_offsets [0, 8] hold 8 bytes but shape (2) of F64 needs 16 bytes"},
+        {"{\"w\": {\"dtype\": \"F64\", \"shape\": [1], \"data_offsets\": [0]}}", 8, "tensor 'w': data_offsets must be two non-negative integers"},
+        {"{\"w\": {\"dtype\": \"F64\", \"shape\": [1], \"data_offsets\": [8, 0]}}", 8, "tensor 'w': data_offsets [8, 0] out of range"},
+        {"{\"w\": {\"dtype\": \"F64\", \"shape\": [1], \"data_offsets\": [8, 16]}}", 8, "tensor 'w': data_offsets [8, 16] out of range: the data section has 8 bytes"},
+        {"{\"w\": {\"dtype\": \"F64\", \"shape\": [4294967296, 4294967296], \"data_offsets\": [0, 8]}}", 8, "tensor 'w': data_offsets [0, 8] hold 8 bytes but shape (4294967296, 4294967296) of F64 needs more than the whole data section"},
+        {"{\"a\": {\"dtype\": \"F64\", \"shape\": [2], \"data_offsets\": [0, 16]}, "
+         "\"b\": {\"dtype\": \"F64\", \"shape\": [2], \"data_offsets\": [8, 24]}}", 24, "tensors 'a' and 'b' overlap"},
+        {"{\"a\": {\"dtype\": \"F64\", \"shape\": [1], \"data_offsets\": [8, 16]}}", 16, "data bytes [0, 8) are not covered by any tensor"},
+        {"{\"a\": {\"dtype\": \"F64\", \"shape\": [1], \"data_offsets\": [0, 8]}}", 16, "trailing data bytes [8, 16) are not covered"},
+        {"{\"__metadata__\": {\"dim\": 2}}", 0, "__metadata__ field 'dim' is a JSON number, expected a string"},
+        {"{\"__metadata__\": [\"x\"]}", 0, "__metadata__ is a JSON array"},
+    };
+    for (const Bad& b : cases) {
+        INFO("header: " << b.header);
+        std::string p = tmp.put("bad.safetensors", st_bytes(b.header, f64_data(b.data_bytes / 8)));
+        REQUIRE_THROWS_AS(load_safetensors(p), symkl::Error);
+        REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p + ": ") && Contains(b.message));
+    }
+}
+
+TEST_CASE("safetensors: non-finite values are rejected with tensor and index", "[io]") {
+    TempDir tmp;
+    // F64 NaN at element 1 of 'w'.
+    std::string nan64("\x00\x00\x00\x00\x00\x00\xf8\x7f", 8);
+    std::string p = tmp.put("nan.safetensors",
+                            st_bytes("{\"w\": {\"dtype\": \"F64\", \"shape\": [2], \"data_offsets\": [0, 16]}}", f64_data(1) + nan64));
+    REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p + ": tensor 'w' element 1 is nan"));
+    // F32 -inf at element 0 of 'v'.
+    p = tmp.put("inf.safetensors",
+                st_bytes("{\"v\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}", std::string("\x00\x00\x80\xff", 4)));
+    REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p + ": tensor 'v' element 0 is -inf"));
+
+    // Saving refuses them too, and leaves an existing file alone.
+    std::string good = tmp.file("good.safetensors");
+    save_safetensors(good, sample(), "F64");
+    const std::string before = read_file(good);
+    SafeTensors st = sample();
+    st.tensors[1].values[2] = std::nan("");
+    REQUIRE_THROWS_WITH(save_safetensors(good, st, "F64"),
+                        Contains("cannot save '" + good + "': tensor 'couplings.0.net.0.bias' element 2 is nan"));
+    st = sample();
+    st.tensors[0].values[4] = 1e300;
+    REQUIRE_THROWS_WITH(save_safetensors(good, st, "F32"), Contains("element 4 is 1.0000000000000001e+300, which overflows F32"));
+    REQUIRE(read_file(good) == before);
+    REQUIRE(tmp.entries() == 3);
+}
+
+TEST_CASE("safetensors: flipped header bytes never load silently wrong or crash", "[io]") {
+    TempDir tmp;
+    SafeTensors st;
+    st.tensors = {{"a", {2}, {1.0, 2.0}}, {"b", {1}, {3.0}}};
+    std::string p = tmp.file("m.safetensors");
+    save_safetensors(p, st, "F64");
+    const std::string bytes = read_file(p);
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; i--) n = (n << 8) | (unsigned char)bytes[(size_t)i];
+
+    // A bit flip in the length or the header gives symkl::Error or a file
+    // that still describes valid tensors (e.g. a renamed one); nothing else.
+    // Three bits per byte keep the test fast (each trial writes a file).
+    size_t loaded = 0, trials = 0;
+    for (size_t i = 0; i < 8 + n; i++)
+        for (int bit : {0, 3, 6}) {
+            trials++;
+            std::string flipped = bytes;
+            flipped[i] = (char)(flipped[i] ^ (1 << bit));
+            std::string q = tmp.put("f.safetensors", flipped);
+            try {
+                SafeTensors r = load_safetensors(q);
+                REQUIRE(r.tensors.size() == 2);
+                loaded++;
+            } catch (const symkl::Error&) {
+            }
+        }
+    CHECK(loaded < trials / 4);  // most flips are caught
+
+    // Some flips that must be caught.
+    std::string f = bytes;
+    f[8] = '[';  // the opening brace
+    REQUIRE_THROWS_WITH(load_safetensors(tmp.put("g.safetensors", f)), Contains("invalid JSON at byte"));
+    f = bytes;
+    f[0] = (char)(f[0] ^ 0x40);  // header length
+    REQUIRE_THROWS_AS(load_safetensors(tmp.put("g.safetensors", f)), symkl::Error);
+    f = bytes;
+    size_t at = f.find("[0,16]");
+    REQUIRE(at != std::string::npos);
+    f[at + 4] = '7';  // data_offsets [0,17]
+    REQUIRE_THROWS_WITH(load_safetensors(tmp.put("g.safetensors", f)), Contains("tensor 'a': data_offsets [0, 17]"));
+}
+
+TEST_CASE("safetensors: writing into a missing directory throws and creates nothing", "[io]") {
+    TempDir tmp;
+    std::string p = (tmp.dir / "nodir" / "m.safetensors").string();
+    REQUIRE_THROWS_WITH(save_safetensors(p, sample(), "F64"),
+                        Contains("cannot write '" + p + "'") && Contains("No such file or directory"));
+    REQUIRE(tmp.entries() == 0);
+    CHECK_THROWS_AS(save_safetensors(tmp.file("x"), sample(), "F16"), std::logic_error);
+    SafeTensors dup = sample();
+    dup.tensors.push_back(dup.tensors[0]);
+    CHECK_THROWS_AS(save_safetensors(tmp.file("x"), dup, "F64"), std::logic_error);
+    SafeTensors wrong = sample();
+    wrong.tensors[0].values.pop_back();
+    CHECK_THROWS_AS(save_safetensors(tmp.file("x"), wrong, "F64"), std::logic_error);
+    REQUIRE(tmp.entries() == 0);
+}
+
+TEST_CASE("safetensors: Params round trip, and mismatches name every tensor", "[io]") {
+    TempDir tmp;
+    auto make = [](int hidden) {
+        Params p;
+        p.declare("net.0.weight", {hidden, 2});
+        p.declare("net.0.bias", {hidden});
+        p.declare("net.2.weight", {4, hidden});
+        p.allocate();
+        return p;
+    };
+    Params p = make(3);
+    for (size_t i = 0; i < p.size(); i++) p.value[i] = (Real)(0.25 * (double)i - 1.0 / 7.0);
+    SafeTensors st;
+    st.metadata = {{"format", "symkl-flow-1"}};
+    params_to_safetensors(p, st, "couplings.0.");
+    REQUIRE(st.tensors.size() == 3);
+    REQUIRE(st.tensors[0].name == "couplings.0.net.0.weight");
+    REQUIRE(st.tensors[0].shape == std::vector<int64_t>{3, 2});
+    REQUIRE_THROWS_AS(params_to_safetensors(p, st, "couplings.0."), std::logic_error);
+
+    std::string path = tmp.file("m.safetensors");
+    save_safetensors(path, st, SYMKL_SAFETENSORS_DTYPE);
+    SafeTensors loaded = load_safetensors(path);
+
+    Params q = make(3);
+    params_from_safetensors(q, loaded, "couplings.0.", path);
+    for (size_t i = 0; i < p.size(); i++) REQUIRE(q.value[i] == p.value[i]);
+
+    // Shape mismatch: the tensor and both shapes; nothing copied.
+    Params r = make(5);
+    REQUIRE_THROWS_WITH(params_from_safetensors(r, loaded, "couplings.0.", path),
+                        Contains(path + ": tensor 'couplings.0.net.0.weight' has shape (3, 2) in the file but the model expects (5, 2)"));
+    for (Real v : r.value) REQUIRE(v == Real(0));
+
+    // Missing and unexpected names, all listed.
+    Params s;
+    s.declare("net.0.weight", {3, 2});
+    s.declare("net.4.weight", {4, 3});
+    s.declare("net.4.bias", {4});
+    s.allocate();
+    REQUIRE_THROWS_WITH(params_from_safetensors(s, loaded, "couplings.0.", path),
+                        Contains(path + ": tensors do not match the model: missing couplings.0.net.4.weight, couplings.0.net.4.bias; "
+                                        "unexpected couplings.0.net.0.bias, couplings.0.net.2.weight"));
+    // A different prefix sees none of them.
+    REQUIRE_THROWS_WITH(params_from_safetensors(q, loaded, "couplings.1.", path),
+                        Contains("missing couplings.1.net.0.weight, couplings.1.net.0.bias, couplings.1.net.2.weight") &&
+                            !Contains("unexpected"));
+}
