@@ -6,6 +6,7 @@
 #   make test         build and run the test suite; ends with "N passed, N failed"
 #   make bench        median time of one training step at two scales
 #   make debug        tests under AddressSanitizer + UBSan, in build/san/
+#   make data         regenerate the CSV copies in data/
 #   make clean        remove build/
 #
 # Variants (each builds into its own folder, so they never mix):
@@ -73,7 +74,7 @@ BIN   := $(BUILD)/symkl
 TESTS := $(BUILD)/symkl_tests
 BENCH := $(BUILD)/symkl_bench
 
-.PHONY: all run test bench debug clean catch2 check-determinism
+.PHONY: all run test bench debug clean catch2 check-determinism data
 
 all: $(BIN)
 
@@ -95,7 +96,7 @@ $(BENCH): $(BENCH_OBJ) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
 
 # The tests find the CLI binary through this define (they run it to check exit codes).
-$(BUILD)/obj/tests/%.o: CXXFLAGS += -DSYMKL_BIN='"$(abspath $(BIN))"'
+$(BUILD)/obj/tests/%.o: CXXFLAGS += -DSYMKL_BIN='"$(abspath $(BIN))"' -DSYMKL_SOURCE_DIR='"$(CURDIR)"'
 $(TEST_OBJ): | catch2
 
 # The demo: MLE on 8gaussians with 200 training points.
@@ -148,6 +149,11 @@ check-determinism: $(BIN)
 	cmp $(BUILD)/det/t1/metrics.csv $(BUILD)/det/t2/metrics.csv
 	cmp $(BUILD)/det/t1/model.safetensors $(BUILD)/det/t2/model.safetensors
 	@echo "determinism: 1 and 2 threads give byte-identical outputs"
+
+# The CSV copies in data/ (see data/README.md); a test checks they match.
+TOY_SETS := 8gaussians moons circles rings checkerboard pinwheel swissroll 2spirals
+data: $(BIN)
+	@for d in $(TOY_SETS); do ./$(BIN) generate --data $$d --n 500 --seed 1 --out data/$$d.csv; done
 
 clean:
 	rm -rf build

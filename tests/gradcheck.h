@@ -67,7 +67,7 @@ inline GradCheck grad_check(const std::function<double()>& f, Real* x, const Rea
 }
 
 // KANN's whole-model check along one random direction δ: compare g·δ with
-// (f(θ + hδ) − f(θ − hδ)) / 2h. Three evaluations, whatever the parameter count.
+// (f(θ + hδ) − f(θ − hδ)) / 2h: two loss evaluations, whatever the parameter count.
 inline double directional_check(const std::function<double()>& f, Real* x, const Real* analytic, size_t n,
                                 uint64_t seed, double h = 1e-6, double floor = 1e-3) {
     Rng rng(seed);

@@ -199,7 +199,9 @@ TEST_CASE("cli: train, sample, logprob and eval fit together; errors on misuse",
 
 TEST_CASE("cli: the same seed gives byte-identical outputs with 1 and 2 threads", "[cli][determinism]") {
     TempDir t;
-    const std::string common = "train --data 8gaussians --steps 30 --log-every 10 --seed 3 " + std::string(SMALL);
+    // width 256 and batch 64 put the matmuls above the parallel threshold (tensor/parallel.h)
+    const std::string common = "train --data 8gaussians --steps 30 --log-every 10 --seed 3 --n-train 64 --batch 64 "
+                               "--layers 2 --hidden 256 --act silu --n-test 500 --n-eval 500 --quiet";
     REQUIRE(run(common + " --threads 1 --out " + (t / "t1")).code == 0);
     REQUIRE(run(common + " --threads 2 --out " + (t / "t2")).code == 0);
     CHECK(slurp(t / "t1/metrics.csv") == slurp(t / "t2/metrics.csv"));
@@ -220,5 +222,15 @@ TEST_CASE("cli: a diverging run stops with exit 3 and keeps the last good model"
         CHECK(run("sample --model " + (t / "d/model.safetensors") + " --n 3 --out " + (t / "ok.csv")).code == 0);
     } else {
         WARN("lr 10 with exp scale did not diverge in 200 steps; the exit-3 path was not exercised");
+    }
+}
+
+TEST_CASE("cli: the CSV copies in data/ are what `make data` generates", "[cli][double]") {
+    TempDir t;
+    for (const char* name : {"8gaussians", "moons", "circles", "rings", "checkerboard", "pinwheel", "swissroll", "2spirals"}) {
+        INFO(name);
+        const std::string out = t / (std::string(name) + ".csv");
+        REQUIRE(run(std::string("generate --data ") + name + " --n 500 --seed 1 --out " + out).code == 0);
+        CHECK(slurp(out) == slurp(std::string(SYMKL_SOURCE_DIR) + "/data/" + name + ".csv"));
     }
 }

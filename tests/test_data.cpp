@@ -191,6 +191,13 @@ TEST_CASE("toy densities: which sets have one, and bad calls throw", "[data]") {
     Tensor x3(4, 3);
     CHECK_THROWS_AS(toy_log_density(Toy::moons, x3, out.data()), symkl::Error);
     CHECK_THROWS_AS(toy_log_density_n(Toy::rings, x, out.data(), 1), symkl::Error);
+    // a NaN point gives NaN (not −∞), so NaN checks downstream see it
+    x.at(1, 0) = std::numeric_limits<Real>::quiet_NaN();
+    for (Toy t : {Toy::gaussians8, Toy::moons, Toy::circles, Toy::rings, Toy::checkerboard}) {
+        toy_log_density(t, x, out.data());
+        CHECK(std::isnan(out[1]));
+        CHECK_FALSE(std::isnan(out[0]));
+    }
 }
 
 TEST_CASE("8gaussians: the closed form at hand-computed points", "[data]") {

@@ -60,6 +60,7 @@ TEST_CASE("coupling: density direction gradients (parameters, input, log-det)", 
         CHECK(gp.max_err < TOL);
         CHECK(gx.max_err < TOL);
         CHECK(gp.skipped_kinks * 20 <= s.p.size());
+        CHECK(gp.checked + gp.skipped_kinks == s.p.size());
     }
 }
 
@@ -90,6 +91,8 @@ TEST_CASE("coupling: sampling direction gradients (parameters, input, log-det)",
         CHECK(gp.finite);
         CHECK(gp.max_err < TOL);
         CHECK(gz.max_err < TOL);
+        CHECK(gp.skipped_kinks * 20 <= s.p.size());
+        CHECK(gp.checked + gp.skipped_kinks == s.p.size());
     }
 }
 

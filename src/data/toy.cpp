@@ -396,13 +396,18 @@ void toy_log_density_n(Toy t, const Tensor& x, double* out, int n_quad) {
     if (n_quad < 2)
         throw symkl::Error("toy_log_density: n_quad must be at least 2, got " + std::to_string(n_quad));
     const int n = x.rows;
+    // a NaN point (say, a sample of a diverged model) gets a NaN log-density, not −∞,
+    // so that the caller's NaN checks see it
+    const double nan = std::numeric_limits<double>::quiet_NaN();
 
     if (t == Toy::checkerboard) {
         const double log_p = std::log(1.0 / 32.0);
         const double neg_inf = -std::numeric_limits<double>::infinity();
         #pragma omp parallel for
-        for (int i = 0; i < n; i++)
-            out[i] = on_checkerboard(0.5 * (double)x.at(i, 0), 0.5 * (double)x.at(i, 1)) ? log_p : neg_inf;
+        for (int i = 0; i < n; i++) {
+            const double u1 = 0.5 * (double)x.at(i, 0), u2 = 0.5 * (double)x.at(i, 1);
+            out[i] = std::isnan(u1) || std::isnan(u2) ? nan : on_checkerboard(u1, u2) ? log_p : neg_inf;
+        }
         return;
     }
 
@@ -416,7 +421,10 @@ void toy_log_density_n(Toy t, const Tensor& x, double* out, int n_quad) {
     else local = make_rule(m.rule, n_quad);
 
     #pragma omp parallel for
-    for (int i = 0; i < n; i++) out[i] = log_arc_mixture((double)x.at(i, 0), (double)x.at(i, 1), m, *q);
+    for (int i = 0; i < n; i++) {
+        const double x1 = (double)x.at(i, 0), x2 = (double)x.at(i, 1);
+        out[i] = std::isnan(x1) || std::isnan(x2) ? nan : log_arc_mixture(x1, x2, m, *q);
+    }
 }
 
 void toy_log_density(Toy t, const Tensor& x, double* out) {

@@ -32,7 +32,8 @@ bool toy_has_reverse_kl(Toy t);  // false for checkerboard: its density is zero 
 constexpr int toy_n_quad_default = 2048;
 
 // out[i] = log π(x_i) in double for each row of x (n, 2); -inf off the checkerboard's
-// squares. Throws symkl::Error if the set has no density or x does not have 2 columns.
+// squares, NaN for a NaN point. Parallel over points; the result does not depend on the
+// number of threads. Throws symkl::Error if the set has no density or x does not have 2 columns.
 void toy_log_density(Toy t, const Tensor& x, double* out);
 // The same with n_quad quadrature nodes (ignored by 8gaussians and checkerboard, whose
 // densities are exact); tests compare two resolutions with it.

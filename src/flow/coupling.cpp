@@ -3,6 +3,7 @@
 // Every loop over the batch is parallel over rows: each row is independent and
 // each thread writes only its own rows, so results do not depend on thread count.
 #include "flow/coupling.h"
+#include "tensor/parallel.h"
 
 #include <cmath>
 
@@ -57,7 +58,7 @@ static inline Real scale_map_grad(Real ds, Real s, Scale scale, Real clamp) {
 static void condition(const Real* in, const Coupling& c, const Params& p, CouplingCache& cc, int B) {
     const int D = c.D, da = c.da, a0 = c.a0;
     Real* xa = cc.xa.ptr();
-    #pragma omp parallel for if ((long)B * D > 65536)
+    #pragma omp parallel for if ((long)B * D >= PAR_MIN_ELEMS)
     for (int i = 0; i < B; i++)
         for (int j = 0; j < da; j++) xa[(size_t)i * da + j] = in[(size_t)i * D + a0 + j];
     mlp_forward(cc.h.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
@@ -69,7 +70,7 @@ void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const
     const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
     const Scale scale = c.scale;
     const Real clamp = c.clamp;
-    #pragma omp parallel for if ((long)B * D > 16384)
+    #pragma omp parallel for if ((long)B * D * 8 >= PAR_MIN_ELEMS)
     for (int i = 0; i < B; i++) {
         const Real* xi = x + (size_t)i * D;
         const Real* hi = cc.h.row(i);
@@ -99,7 +100,7 @@ void coupling_forward_backward(Real* dx, const Real* dz, const Real* dld, const 
     const Real clamp = c.clamp;
     // in the forward pass this was: z_b = x_b ⊙ e + t with e = exp(s), ld = Σ s; so
     //   dt = dz_b,   ds = dz_b ⊙ x_b ⊙ e + dld,   dx_b = dz_b ⊙ e
-    #pragma omp parallel for if ((long)B * D > 16384)
+    #pragma omp parallel for if ((long)B * D * 8 >= PAR_MIN_ELEMS)
     for (int i = 0; i < B; i++) {
         const Real* dzi = dz + (size_t)i * D;
         const Real* si = cc.s.row(i);
@@ -117,7 +118,7 @@ void coupling_forward_backward(Real* dx, const Real* dz, const Real* dld, const 
     }
     // the conditioner read x_a: its input gradient joins the identity path z_a = x_a
     mlp_backward(cc.dxa.ptr(), cc.dh.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
-    #pragma omp parallel for if ((long)B * D > 65536)
+    #pragma omp parallel for if ((long)B * D >= PAR_MIN_ELEMS)
     for (int i = 0; i < B; i++)
         for (int j = 0; j < da; j++)
             dx[(size_t)i * D + a0 + j] = dz[(size_t)i * D + a0 + j] + cc.dxa.at(i, j);
@@ -129,7 +130,7 @@ void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const
     const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
     const Scale scale = c.scale;
     const Real clamp = c.clamp;
-    #pragma omp parallel for if ((long)B * D > 16384)
+    #pragma omp parallel for if ((long)B * D * 8 >= PAR_MIN_ELEMS)
     for (int i = 0; i < B; i++) {
         const Real* zi = z + (size_t)i * D;
         const Real* hi = cc.h.row(i);
@@ -159,7 +160,7 @@ void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const 
     const Real clamp = c.clamp;
     // in the sampling pass this was: x_b = (z_b − t) ⊙ e with e = exp(−s), ld = −Σ s; so
     //   dz_b = dx_b ⊙ e,   dt = −dx_b ⊙ e,   ds = −dx_b ⊙ x_b − dld
-    #pragma omp parallel for if ((long)B * D > 16384)
+    #pragma omp parallel for if ((long)B * D * 8 >= PAR_MIN_ELEMS)
     for (int i = 0; i < B; i++) {
         const Real* dxi = dx + (size_t)i * D;
         const Real* si = cc.s.row(i);
@@ -177,7 +178,7 @@ void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const 
     }
     // the conditioner read z_a = x_a: its input gradient joins the identity path
     mlp_backward(cc.dxa.ptr(), cc.dh.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
-    #pragma omp parallel for if ((long)B * D > 65536)
+    #pragma omp parallel for if ((long)B * D >= PAR_MIN_ELEMS)
     for (int i = 0; i < B; i++)
         for (int j = 0; j < da; j++)
             dz[(size_t)i * D + a0 + j] = dx[(size_t)i * D + a0 + j] + cc.dxa.at(i, j);

@@ -95,7 +95,8 @@ void flow_inverse_backward(Real* dz, const Real* dx, const Real* dlogdet, Flow& 
     const int K = (int)f.couplings.size(), D = f.cfg.dim;
     Real* g = c.gA.ptr();
     Real* g_next = c.gB.ptr();
-    std::memcpy(g, dx, sizeof(Real) * (size_t)B * D);
+    if (dx) std::memcpy(g, dx, sizeof(Real) * (size_t)B * D);
+    else std::memset(g, 0, sizeof(Real) * (size_t)B * D);  // a loss on log p only
     for (int k = 0; k < K; k++) {  // the sampling pass ran k = K−1 … 0, so backward runs 0 … K−1
         coupling_inverse_backward(g_next, g, dlogdet, f.couplings[k], f.params, c.layers[k], B);
         std::swap(g, g_next);

@@ -59,7 +59,8 @@ void flow_forward_backward(Real* dx, const Real* dz, const Real* dlogdet, Flow& 
 
 // Sampling direction: x (B, D) and logdet (B) = log|det ∂x/∂z| from z (B, D).
 void flow_inverse(Real* x, Real* logdet, const Real* z, const Flow& f, FlowCache& c, int B);
-// Given dx (B, D) and dlogdet (B): parameter gradients accumulate; dz (B, D) written when not null.
+// Given dx (B, D) (null: zero) and dlogdet (B): parameter gradients accumulate; dz (B, D)
+// written when not null.
 void flow_inverse_backward(Real* dz, const Real* dx, const Real* dlogdet, Flow& f, FlowCache& c, int B);
 
 // log p(x) for each row of x (B, D).
@@ -70,6 +71,8 @@ void flow_log_prob_backward(Real* dx, const Real* dlogp, Flow& f, FlowCache& c, 
 
 // x = T(z) and log p(x) for each row of z (B, D) (reparameterised sampling).
 void flow_sample(Real* x, Real* logp, const Real* z, const Flow& f, FlowCache& c, int B);
-// Given dx (B, D) and dlogp (B) on the sampling pass's outputs: parameter gradients
-// accumulate; dz (B, D) is written when not null.
+// Given dx (B, D) (null: zero) and dlogp (B) on the sampling pass's outputs: parameter
+// gradients accumulate; dz (B, D) is written when not null.
+// A FlowCache holds one pass: call the backward of a pass before running another
+// pass through the same cache.
 void flow_sample_backward(Real* dz, const Real* dx, const Real* dlogp, Flow& f, FlowCache& c, int B);

@@ -3,7 +3,8 @@
 // The temporary file is opened with the C11 exclusive mode "wbx", so two
 // writers never share one; its name is the target's plus ".tmp-" and random
 // hex digits, which keeps it in the target's directory (rename is atomic only
-// within one file system).
+// within one file system). std::rename replaces an existing target in one step
+// on POSIX systems, which is what makes the write all-or-nothing.
 #include "io/file.h"
 
 #include <cerrno>

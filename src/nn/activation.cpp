@@ -1,5 +1,6 @@
 // activation.cpp — relu, tanh, silu: forward and backward side by side.
 #include "nn/activation.h"
+#include "tensor/parallel.h"
 
 #include <cmath>
 
@@ -25,15 +26,15 @@ static inline Real sigmoid(Real x) { return Real(1) / (Real(1) + std::exp(-x)); 
 void act_forward(Real* y, const Real* x, long n, Act a) {
     switch (a) {
         case Act::relu:
-            #pragma omp parallel for if (n > 65536)
+            #pragma omp parallel for if (n >= PAR_MIN_ELEMS)
             for (long i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : Real(0);
             break;
         case Act::tanh:
-            #pragma omp parallel for if (n > 8192)
+            #pragma omp parallel for if (n * 8 >= PAR_MIN_ELEMS)
             for (long i = 0; i < n; i++) y[i] = std::tanh(x[i]);
             break;
         case Act::silu:
-            #pragma omp parallel for if (n > 8192)
+            #pragma omp parallel for if (n * 8 >= PAR_MIN_ELEMS)
             for (long i = 0; i < n; i++) y[i] = x[i] * sigmoid(x[i]);
             break;
     }
@@ -43,17 +44,17 @@ void act_backward(Real* dx, const Real* dy, const Real* x, const Real* y, long n
     switch (a) {
         case Act::relu:
             // forward: y = max(0, x)  →  dx = dy · [x > 0]  (the kink at 0 gets 0)
-            #pragma omp parallel for if (n > 65536)
+            #pragma omp parallel for if (n >= PAR_MIN_ELEMS)
             for (long i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : Real(0);
             break;
         case Act::tanh:
             // forward: y = tanh(x)  →  dx = dy · (1 − y²), reusing the saved output
-            #pragma omp parallel for if (n > 65536)
+            #pragma omp parallel for if (n >= PAR_MIN_ELEMS)
             for (long i = 0; i < n; i++) dx[i] = dy[i] * (Real(1) - y[i] * y[i]);
             break;
         case Act::silu:
             // forward: y = x σ(x)  →  dx = dy · σ(x) (1 + x (1 − σ(x)))
-            #pragma omp parallel for if (n > 8192)
+            #pragma omp parallel for if (n * 8 >= PAR_MIN_ELEMS)
             for (long i = 0; i < n; i++) {
                 const Real s = sigmoid(x[i]);
                 dx[i] = dy[i] * s * (Real(1) + x[i] * (Real(1) - s));

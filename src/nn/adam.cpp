@@ -1,5 +1,6 @@
 // adam.cpp — Adam with bias correction; gradient-norm clipping.
 #include "nn/adam.h"
+#include "tensor/parallel.h"
 
 #include <cmath>
 
@@ -19,7 +20,7 @@ void adam_step(Adam& opt, Params& p) {
     const long n = (long)p.size();
     Real* m = opt.m.data();
     Real* v = opt.v.data();
-    #pragma omp parallel for if (n > 65536)
+    #pragma omp parallel for if (n >= PAR_MIN_ELEMS)
     for (long i = 0; i < n; i++) {
         const Real g = p.grad[i];
         m[i] = (Real)b1 * m[i] + (Real)(1 - b1) * g;

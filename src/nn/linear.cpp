@@ -5,6 +5,7 @@
 // Each output element is a sum in a fixed order, so results are bit-identical
 // for any number of threads.
 #include "nn/linear.h"
+#include "tensor/parallel.h"
 
 #include <cmath>
 
@@ -33,7 +34,7 @@ void linear_init_zero(const Linear& l, Params& p) {
 }
 
 void linear_forward(Real* y, const Real* x, const Real* W, const Real* b, int B, int in, int out) {
-    #pragma omp parallel for if ((long)B * in * out > 32768)
+    #pragma omp parallel for if ((long)B * in * out >= PAR_MIN_MACS)
     for (int i = 0; i < B; i++) {
         const Real* xi = x + (size_t)i * in;
         Real* yi = y + (size_t)i * out;
@@ -51,7 +52,7 @@ void linear_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x
     // in the forward pass this was: y[i][o] = b[o] + Σ_k x[i][k] W[o][k], so now we have:
     // dx[i][k] = Σ_o dy[i][o] W[o][k]  (each thread owns rows i of dx)
     if (dx) {
-        #pragma omp parallel for if ((long)B * in * out > 32768)
+        #pragma omp parallel for if ((long)B * in * out >= PAR_MIN_MACS)
         for (int i = 0; i < B; i++) {
             const Real* dyi = dy + (size_t)i * out;
             Real* dxi = dx + (size_t)i * in;
@@ -64,7 +65,7 @@ void linear_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x
         }
     }
     // dW[o][k] += Σ_i dy[i][o] x[i][k],  db[o] += Σ_i dy[i][o]  (each thread owns rows o of dW)
-    #pragma omp parallel for if ((long)B * in * out > 32768)
+    #pragma omp parallel for if ((long)B * in * out >= PAR_MIN_MACS)
     for (int o = 0; o < out; o++) {
         Real* dwo = dW + (size_t)o * in;
         Real dbo = 0;
