@@ -11,6 +11,8 @@
 #include <string>
 #include <sys/wait.h>
 
+#include "tempdir.h"
+
 namespace fs = std::filesystem;
 
 #ifndef SYMKL_BIN
@@ -46,21 +48,6 @@ static void spit(const fs::path& p, const std::string& s) {
     std::ofstream f(p, std::ios::binary);
     f << s;
 }
-
-// A fresh directory per test case, removed at the end.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "symkl-cli-XXXXXX").string();
-        REQUIRE(mkdtemp(&tmpl[0]));
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 static int count_lines(const std::string& s) {
     int n = 0;

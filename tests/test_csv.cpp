@@ -13,36 +13,12 @@
 
 #include "io/csv.h"
 #include "io/file.h"
+#include "tempdir.h"
 #include "tensor/error.h"
 
 namespace fs = std::filesystem;
 using Catch::Contains;
 
-namespace {
-
-// A fresh directory under the system temp path, removed with everything in it.
-struct TempDir {
-    fs::path dir;
-    TempDir() {
-        std::random_device rd;
-        dir = fs::temp_directory_path() / ("symkl-test-csv-" + std::to_string(rd()) + std::to_string(rd()));
-        fs::create_directory(dir);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-    std::string file(const std::string& name) const { return (dir / name).string(); }
-    // Writes raw bytes (no atomic rename: this is the test's own fixture).
-    std::string put(const std::string& name, const std::string& bytes) const {
-        std::string p = file(name);
-        std::ofstream(p, std::ios::binary) << bytes;
-        return p;
-    }
-    size_t entries() const { return (size_t)std::distance(fs::directory_iterator(dir), fs::directory_iterator()); }
-};
-
-}  // namespace
 
 TEST_CASE("csv: write then read gives the same values bit for bit", "[io]") {
     TempDir tmp;

@@ -12,32 +12,13 @@
 
 #include "io/file.h"
 #include "io/safetensors.h"
+#include "tempdir.h"
 #include "tensor/error.h"
 
 namespace fs = std::filesystem;
 using Catch::Contains;
 
 namespace {
-
-struct TempDir {
-    fs::path dir;
-    TempDir() {
-        std::random_device rd;
-        dir = fs::temp_directory_path() / ("symkl-test-st-" + std::to_string(rd()) + std::to_string(rd()));
-        fs::create_directory(dir);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-    std::string file(const std::string& name) const { return (dir / name).string(); }
-    std::string put(const std::string& name, const std::string& bytes) const {
-        std::string p = file(name);
-        std::ofstream(p, std::ios::binary) << bytes;
-        return p;
-    }
-    size_t entries() const { return (size_t)std::distance(fs::directory_iterator(dir), fs::directory_iterator()); }
-};
 
 std::string le64(uint64_t v) {
     std::string s;

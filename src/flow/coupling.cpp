@@ -64,6 +64,19 @@ static void condition(const Real* in, const Coupling& c, const Params& p, Coupli
     mlp_forward(cc.h.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
 }
 
+// Block a is both the conditioner's input and copied to the output unchanged, so its
+// gradient is the identity path's plus the conditioner's: d_in_a = d_out_a + MLPᵀ(dh).
+// Used by both backward passes (the conditioner sees the same block in both directions).
+static void conditioner_backward(Real* d_in, const Real* d_out, const Coupling& c, Params& p,
+                                 CouplingCache& cc, int B) {
+    const int D = c.D, da = c.da, a0 = c.a0;
+    mlp_backward(cc.dxa.ptr(), cc.dh.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
+    #pragma omp parallel for if ((long)B * D >= PAR_MIN_ELEMS)
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < da; j++)
+            d_in[(size_t)i * D + a0 + j] = d_out[(size_t)i * D + a0 + j] + cc.dxa.at(i, j);
+}
+
 void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const Params& p,
                       CouplingCache& cc, int B) {
     condition(x, c, p, cc, B);
@@ -95,7 +108,7 @@ void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const
 
 void coupling_forward_backward(Real* dx, const Real* dz, const Real* dld, const Coupling& c,
                                Params& p, CouplingCache& cc, int B) {
-    const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
+    const int D = c.D, db = c.db, b0 = c.b0;
     const Scale scale = c.scale;
     const Real clamp = c.clamp;
     // in the forward pass this was: z_b = x_b ⊙ e + t with e = exp(s), ld = Σ s; so
@@ -116,12 +129,8 @@ void coupling_forward_backward(Real* dx, const Real* dz, const Real* dld, const 
             dxi[b0 + j] = dzb * ei[j];
         }
     }
-    // the conditioner read x_a: its input gradient joins the identity path z_a = x_a
-    mlp_backward(cc.dxa.ptr(), cc.dh.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
-    #pragma omp parallel for if ((long)B * D >= PAR_MIN_ELEMS)
-    for (int i = 0; i < B; i++)
-        for (int j = 0; j < da; j++)
-            dx[(size_t)i * D + a0 + j] = dz[(size_t)i * D + a0 + j] + cc.dxa.at(i, j);
+    // the conditioner read x_a, which also passes through unchanged as z_a
+    conditioner_backward(dx, dz, c, p, cc, B);
 }
 
 void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const Params& p,
@@ -155,7 +164,7 @@ void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const
 
 void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const Coupling& c,
                                Params& p, CouplingCache& cc, int B) {
-    const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
+    const int D = c.D, db = c.db, b0 = c.b0;
     const Scale scale = c.scale;
     const Real clamp = c.clamp;
     // in the sampling pass this was: x_b = (z_b − t) ⊙ e with e = exp(−s), ld = −Σ s; so
@@ -176,10 +185,6 @@ void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const 
             dzi[b0 + j] = dxb * ei[j];
         }
     }
-    // the conditioner read z_a = x_a: its input gradient joins the identity path
-    mlp_backward(cc.dxa.ptr(), cc.dh.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
-    #pragma omp parallel for if ((long)B * D >= PAR_MIN_ELEMS)
-    for (int i = 0; i < B; i++)
-        for (int j = 0; j < da; j++)
-            dz[(size_t)i * D + a0 + j] = dx[(size_t)i * D + a0 + j] + cc.dxa.at(i, j);
+    // the conditioner read z_a, which also passes through unchanged as x_a
+    conditioner_backward(dz, dx, c, p, cc, B);
 }
