@@ -61,7 +61,7 @@ TEST_CASE("cli: help teaches every command and exits 0", "[cli]") {
     Run r = run("--help");
     CHECK(r.code == 0);
     CHECK_THAT(r.out, Catch::Contains("train") && Catch::Contains("logprob"));
-    for (const char* cmd : {"train", "eval", "sample", "logprob", "generate", "demo"}) {
+    for (const char* cmd : {"train", "compare", "eval", "sample", "logprob", "generate", "demo"}) {
         Run h = run(std::string(cmd) + " --help");
         INFO(cmd);
         CHECK(h.code == 0);
@@ -81,14 +81,18 @@ TEST_CASE("cli: bad flags give one line naming the flag, exit 2, and write nothi
         {"train --steps -3", "--steps must be an integer from 0"},
         {"train --lr nan", "--lr must be a number"},
         {"train --act gelu", "--act must be relu, tanh or silu, got 'gelu'"},
-        {"train --method gan", "--method must be"},
+        {"train --method gan", "--method must be mle, jeffreys or penalty"},
+        {"train --proxy gan", "--proxy must be ebm or flow"},
+        {"train --alpha -1", "--alpha must be a number"},
+        {"train --on-nonfinite ignore", "--on-nonfinite must be stop or skip"},
+        {"compare --methods mle,jeffreys-gan", "--methods has 'jeffreys-gan'"},
         {"train --data nosuchset", "--data 'nosuchset' is neither a data set"},
         {"train --steps 5 --steps 6", "given twice"},
         {"frobnicate", "unknown command 'frobnicate'"},
         {"eval --data moons --n-test 5", "--model is required"},
     };
     for (const Case& c : cases) {
-        const bool takes_out = c.args.rfind("train", 0) == 0;
+        const bool takes_out = c.args.rfind("train", 0) == 0 || c.args.rfind("compare", 0) == 0;
         Run r = run(c.args + (takes_out ? " --out " + out : ""));
         INFO(c.args << " -> " << r.out);
         CHECK(r.code == 2);
@@ -131,7 +135,8 @@ TEST_CASE("cli: train, sample, logprob and eval fit together; errors on misuse",
     INFO(tr.out);
     REQUIRE(tr.code == 0);
     const std::string metrics = slurp(run_dir + "/metrics.csv");
-    CHECK_THAT(metrics, Catch::StartsWith("step,loss,train_nll,test_nll,fwd_kl,rev_kl,jeffreys,grad_norm\n"));
+    CHECK_THAT(metrics, Catch::StartsWith("step,loss,train_nll,test_nll,fwd_kl,rev_kl,jeffreys,grad_norm,lambda,u,"
+                                         "proxy_nll,rev_kl_proxy,ess,skipped\n"));
     CHECK(count_lines(metrics) == 4);  // header + steps 0, 10, 20
     CHECK(fs::exists(run_dir + "/config.json"));
     const std::string model = run_dir + "/model.safetensors";
@@ -193,6 +198,16 @@ TEST_CASE("cli: the same seed gives byte-identical outputs with 1 and 2 threads"
     REQUIRE(run(common + " --threads 2 --out " + (t / "t2")).code == 0);
     CHECK(slurp(t / "t1/metrics.csv") == slurp(t / "t2/metrics.csv"));
     CHECK(slurp(t / "t1/model.safetensors") == slurp(t / "t2/model.safetensors"));
+    // the adaptive method with either proxy: both models and every logged value
+    for (const char* proxy : {"ebm", "flow"}) {
+        const std::string j = common + " --method jeffreys --samples 64 --proxy-hidden 256 --ebm-hidden 256 --proxy " + proxy;
+        REQUIRE(run(j + " --threads 1 --out " + (t / "j1")).code == 0);
+        REQUIRE(run(j + " --threads 2 --out " + (t / "j2")).code == 0);
+        INFO("proxy " << proxy);
+        CHECK(slurp(t / "j1/metrics.csv") == slurp(t / "j2/metrics.csv"));
+        CHECK(slurp(t / "j1/model.safetensors") == slurp(t / "j2/model.safetensors"));
+        CHECK(slurp(t / "j1/proxy.safetensors") == slurp(t / "j2/proxy.safetensors"));
+    }
     // and a different seed gives a different model
     REQUIRE(run("train --data 8gaussians --steps 30 --log-every 10 --seed 4 " + std::string(SMALL) + " --out " + (t / "t3")).code == 0);
     CHECK(slurp(t / "t1/model.safetensors") != slurp(t / "t3/model.safetensors"));
@@ -220,4 +235,57 @@ TEST_CASE("cli: the CSV copies in data/ are what `make data` generates", "[cli][
         REQUIRE(run(std::string("generate --data ") + name + " --n 500 --seed 1 --out " + out).code == 0);
         CHECK(slurp(out) == slurp(std::string(SYMKL_SOURCE_DIR) + "/data/" + name + ".csv"));
     }
+}
+
+TEST_CASE("cli: jeffreys and penalty runs write both models; proxies load with --proxy-model", "[cli]") {
+    TempDir t;
+    for (const char* proxy : {"ebm", "flow"}) {
+        INFO("proxy " << proxy);
+        const std::string dir = t / (std::string("j-") + proxy);
+        Run r = run("train --data 8gaussians --method jeffreys --steps 20 --log-every 10 --samples 32 --proxy " +
+                    std::string(proxy) + " --proxy-layers 2 --proxy-hidden 8 --ebm-hidden 8 " + SMALL + " --out " + dir);
+        INFO(r.out);
+        REQUIRE(r.code == 0);
+        CHECK_THAT(r.out, Catch::Contains("eps ") && Catch::Contains("final lambda"));
+        const std::string metrics = slurp(dir + "/metrics.csv");
+        CHECK(count_lines(metrics) == 4);
+        CHECK_THAT(metrics, !Catch::Contains(",nan,nan,nan,nan,0\n20,"));  // lambda, u, G, R logged
+        const std::string proxy_model = dir + "/proxy.safetensors";
+        REQUIRE(fs::exists(proxy_model));
+        Run ev = run("eval --proxy-model " + proxy_model + " --data 8gaussians --n-test 200 --n-eval 200");
+        CHECK(ev.code == 0);
+        CHECK_THAT(ev.out, Catch::Contains("test_nll"));
+        Run lp = run("logprob --proxy-model " + proxy_model + " --in " + std::string(SYMKL_SOURCE_DIR) +
+                     "/data/8gaussians.csv --out " + (t / "lq.csv"));
+        CHECK(lp.code == 0);
+        Run sm = run("sample --proxy-model " + proxy_model + " --n 5 --out " + (t / "sq.csv"));
+        if (std::string(proxy) == "ebm") {
+            CHECK_THAT(lp.out, Catch::Contains("log Z"));  // says the EBM's log q uses an estimate
+            CHECK(sm.code == 2);
+            CHECK_THAT(sm.out, Catch::Contains("no exact sampler"));
+        } else {
+            CHECK(sm.code == 0);
+        }
+        // a proxy is not a main model, and the two flags exclude each other
+        CHECK(run("eval --model " + proxy_model + " --proxy-model " + proxy_model + " --data moons").code == 2);
+    }
+    Run pen = run("train --data moons --method penalty --lambda0 2 --steps 10 --log-every 10 --samples 32 --ebm-hidden 8 " +
+                  std::string(SMALL) + " --out " + (t / "pen"));
+    INFO(pen.out);
+    CHECK(pen.code == 0);
+    // penalty: lambda stays at lambda0 and there is no slack
+    const std::string m = slurp(t / "pen/metrics.csv");
+    CHECK_THAT(m, Catch::Contains(",2,nan,"));
+}
+
+TEST_CASE("cli: --on-nonfinite skip counts skipped steps instead of stopping", "[cli]") {
+    TempDir t;
+    Run r = run("train --data 8gaussians --steps 40 --log-every 40 --lr 10 --scale exp --on-nonfinite skip " +
+                std::string(SMALL) + " --out " + (t / "s"));
+    INFO(r.out);
+    CHECK(r.code == 0);
+    const std::string m = slurp(t / "s/metrics.csv");
+    const std::string last = m.substr(m.rfind(',') + 1);
+    CHECK(std::stol(last) > 0);  // the skipped column counts them
+    CHECK_THAT(r.out, Catch::Contains("steps skipped"));
 }

@@ -16,6 +16,7 @@
 #include <omp.h>
 #endif
 
+#include "data/entropy.h"
 #include "data/toy.h"
 #include "tensor/error.h"
 #include "tensor/rng.h"
@@ -441,4 +442,18 @@ TEST_CASE("toy log-density does not depend on the number of threads", "[data]") 
 #else
     SUCCEED("built without OpenMP");
 #endif
+}
+
+TEST_CASE("entropy: the kNN estimate is close to the true entropy", "[data]") {
+    // 8gaussians: well-separated modes, H = log 8 + log(2πe σ²), σ = 0.5/1.414
+    Rng rng(5);
+    Tensor x;
+    toy_sample(Toy::gaussians8, rng, 4000, x);
+    const double s = 0.5 / 1.414;
+    const double H = std::log(8.0) + std::log(2 * M_PI * M_E * s * s);
+    CHECK(std::fabs(knn_entropy(x, 5) - H) < 0.05);
+    // a standard normal in 2-D: H = log(2πe)
+    Tensor g(4000, 2);
+    for (Real& v : g.data) v = (Real)rng.normal();
+    CHECK(std::fabs(knn_entropy(g, 5) - std::log(2 * M_PI * M_E)) < 0.05);
 }

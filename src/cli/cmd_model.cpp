@@ -24,15 +24,86 @@ static std::vector<std::string> column_names(const char* prefix, int D) {
     return h;
 }
 
+// A model given on the command line: the main flow (--model), or a proxy
+// (--proxy-model: a flow, or an energy-based model with its stored log Z estimate).
+struct LoadedModel {
+    std::string path;
+    bool is_ebm = false;
+    Flow flow;
+    EBM ebm;
+    double log_z = 0, log_z_ess = NAN;
+    long log_z_samples = 0;
+    uint64_t seed = 0;  // the training seed, from the metadata (0 if absent)
+    int dim() const { return is_ebm ? ebm.cfg.dim : flow.cfg.dim; }
+};
+
+static LoadedModel load_model(const Args& a) {
+    const bool main = a.has("--model"), proxy = a.has("--proxy-model");
+    if (main == proxy)
+        a.fail(main ? "--proxy-model" : "--model",
+               main ? "cannot be combined with --model: pass one of them"
+                    : "is required (or --proxy-model for a proxy.safetensors); see 'symkl " + std::string(a.spec->name) + " --help'");
+    LoadedModel m;
+    m.path = a.str(main ? "--model" : "--proxy-model");
+    const SafeTensors st = load_safetensors(m.path);
+    if (const std::string* s = st.meta("seed")) m.seed = std::strtoull(s->c_str(), nullptr, 10);
+    if (proxy && checkpoint_format(st) == "symkl-ebm-1") {
+        m.is_ebm = true;
+        ebm_from_safetensors(m.ebm, st, m.path);
+        const std::string* lz = st.meta("log_z");
+        if (!lz)
+            throw symkl::Error(m.path + ": an energy-based proxy without a 'log_z' estimate in its metadata; "
+                               "save it with symkl train");
+        m.log_z = std::strtod(lz->c_str(), nullptr);
+        if (const std::string* e = st.meta("log_z_ess")) m.log_z_ess = std::strtod(e->c_str(), nullptr);
+        if (const std::string* n = st.meta("log_z_samples")) m.log_z_samples = std::strtol(n->c_str(), nullptr, 10);
+    } else {
+        flow_from_safetensors(m.flow, st, m.path);
+    }
+    return m;
+}
+
+static void note_log_z(const LoadedModel& m) {
+    if (m.is_ebm)
+        std::fprintf(stderr,
+                     "note: log q(x) = -E(x) - log Z with log Z = %.6f, an importance-sampling estimate stored in %s "
+                     "(%ld samples of the main flow, ESS %.3f of them)\n",
+                     m.log_z, m.path.c_str(), m.log_z_samples, m.log_z_ess);
+}
+
+// log p(x) (or log q(x)) for every row of x, in chunks of 1024.
+static void model_log_prob(Real* out, const Tensor& x, LoadedModel& m) {
+    const int n = x.rows, chunk = 1024;
+    if (m.is_ebm) {
+        EBMCache c;
+        ebm_cache_init(c, m.ebm, chunk);
+        for (int s = 0; s < n; s += chunk) {
+            const int b = n - s < chunk ? n - s : chunk;
+            ebm_energy(out + s, x.row(s), m.ebm, c, b);
+        }
+        for (int i = 0; i < n; i++) out[i] = -out[i] - (Real)m.log_z;
+        return;
+    }
+    FlowCache c;
+    flow_cache_init(c, m.flow, chunk);
+    for (int s = 0; s < n; s += chunk) {
+        const int b = n - s < chunk ? n - s : chunk;
+        flow_log_prob(out + s, x.row(s), m.flow, c, b);
+    }
+}
+
 static const CommandSpec EVAL = {
     "eval",
-    "Test NLL of a trained flow, and the true forward/reverse KL and Jeffreys divergence\n"
-    "where the data set's density is known (Monte Carlo, fixed seed).",
-    "symkl eval --model DIR/model.safetensors --data NAME|FILE.csv [options]",
+    "Test NLL of a trained flow (or proxy), and the true forward/reverse KL and Jeffreys\n"
+    "divergence where the data set's density is known (Monte Carlo, fixed seed).",
+    "symkl eval (--model FILE | --proxy-model FILE) --data NAME|FILE.csv [options]",
     "Generated data: --n-test fresh points (drawn with --seed, the same stream `train` used for\n"
-    "its test set, so the numbers match its last metrics row). CSV data: every row is evaluated.\n",
+    "its test set, so the numbers match its last metrics row). CSV data: every row is evaluated.\n"
+    "An energy-based proxy has no sampler: its reverse KL is not reported, and its log q uses\n"
+    "the log Z estimate stored in the checkpoint (printed as a note).\n",
     {
         {"--model", "FILE", "", "a model.safetensors written by symkl train"},
+        {"--proxy-model", "FILE", "", "a proxy.safetensors written by symkl train (instead of --model)"},
         {"--data", "NAME|FILE", "", "data set name or CSV file"},
         {"--n-test", "N", "10000", "test points for generated data"},
         {"--n-eval", "N", "10000", "model samples for the reverse KL"},
@@ -49,15 +120,11 @@ int cmd_eval(int argc, char** argv) {
     bool help = false;
     const Args a = parse_args(EVAL, argc, argv, 2, &help);
     if (show_help(EVAL, a, help)) return 0;
-    const std::string model_path = need(a, "--model"), data = need(a, "--data");
+    const std::string data = need(a, "--data");
     set_threads(a.integer("--threads", 0, 4096));
-    Flow flow;
-    const SafeTensors st = load_safetensors(model_path);
-    flow_from_safetensors(flow, st, model_path);
-    uint64_t seed = 0;
-    if (a.has("--seed")) seed = a.seed("--seed");
-    else if (const std::string* s = st.meta("seed")) seed = std::strtoull(s->c_str(), nullptr, 10);
     const long n_eval = a.integer("--n-eval", 1, 100000000);
+    LoadedModel m = load_model(a);
+    const uint64_t seed = a.has("--seed") ? a.seed("--seed") : m.seed;
 
     Dataset d;
     if (is_toy_name(data)) {
@@ -68,27 +135,44 @@ int cmd_eval(int argc, char** argv) {
         d = load_dataset(spec, seed, "symkl eval");
     } else {
         d.name = data;
-        d.test = read_csv_dim(data, flow.cfg.dim, "the model");
-        d.train = d.test;
+        d.test = read_csv_dim(data, m.dim(), "the model");
     }
-    if (d.test.cols != flow.cfg.dim)
-        throw symkl::Error("symkl eval: " + data + " is " + std::to_string(d.test.cols) + "-dimensional but " +
-                           model_path + " is " + std::to_string(flow.cfg.dim) + "-dimensional");
-    Rng master(seed);
-    master.split();
-    master.split();
-    Rng eval_rng = master.split();  // the stream `train` uses for its evaluation draws
-    FlowCache cache;
-    flow_cache_init(cache, flow, 1024);
-    EvalSet ev;
-    eval_set_init(ev, d.test, d.is_toy ? &d.toy : nullptr, (int)n_eval, eval_rng);
-    Metrics m;
-    evaluate(m, flow, cache, d.test, ev);
+    if (d.test.cols != m.dim())
+        throw symkl::Error("symkl eval: " + data + " is " + std::to_string(d.test.cols) + "-dimensional but " + m.path +
+                           " is " + std::to_string(m.dim()) + "-dimensional");
+    Metrics r;
+    if (m.is_ebm) {
+        note_log_z(m);
+        std::vector<Real> lq((size_t)d.test.rows);
+        model_log_prob(lq.data(), d.test, m);
+        double s = 0;
+        for (Real v : lq) s += (double)v;
+        r.test_nll = -s / d.test.rows;
+        r.fwd_kl = r.rev_kl = NAN;
+        if (d.is_toy && toy_has_density(d.toy)) {
+            std::vector<double> lpi((size_t)d.test.rows);
+            toy_log_density(d.toy, d.test, lpi.data());
+            double t = 0;
+            for (double v : lpi) t += v;
+            r.fwd_kl = t / d.test.rows + r.test_nll;
+        }
+    } else {
+        Rng master(seed);
+        master.split();
+        master.split();
+        Rng eval_rng = master.split();  // the stream `train` uses for its evaluation draws
+        FlowCache cache;
+        flow_cache_init(cache, m.flow, 1024);
+        EvalSet ev;
+        eval_set_init(ev, d.test, d.is_toy ? &d.toy : nullptr, (int)n_eval, eval_rng);
+        evaluate(r, m.flow, cache, d.test, ev);
+    }
     std::printf("data      %s (%d points)\n", data.c_str(), d.test.rows);
-    std::printf("test_nll  %.6f\n", m.test_nll);
-    if (std::isfinite(m.fwd_kl)) std::printf("fwd_kl    %.6f\n", m.fwd_kl);
-    if (std::isfinite(m.rev_kl)) std::printf("rev_kl    %.6f\njeffreys  %.6f\n", m.rev_kl, m.jeffreys);
-    if (d.is_toy && !std::isfinite(m.rev_kl) && std::isfinite(m.fwd_kl))
+    std::printf("test_nll  %.6f\n", r.test_nll);
+    if (std::isfinite(r.fwd_kl)) std::printf("fwd_kl    %.6f\n", r.fwd_kl);
+    if (std::isfinite(r.rev_kl)) std::printf("rev_kl    %.6f\njeffreys  %.6f\n", r.rev_kl, r.jeffreys);
+    if (m.is_ebm) std::printf("(no reverse KL: an energy-based model cannot be sampled exactly)\n");
+    else if (d.is_toy && !std::isfinite(r.rev_kl) && std::isfinite(r.fwd_kl))
         std::printf("(no reverse KL: the true density of %s is zero where the model has mass)\n", data.c_str());
     return 0;
 }
@@ -96,10 +180,12 @@ int cmd_eval(int argc, char** argv) {
 static const CommandSpec SAMPLE = {
     "sample",
     "Draw points x = T(z), z ~ N(0, I), from a trained flow and write them as CSV (header x0,x1,...).",
-    "symkl sample --model FILE --n N --out FILE.csv [--seed S] [--with-logprob]",
-    "",
+    "symkl sample (--model FILE | --proxy-model FILE) --n N --out FILE.csv [--seed S] [--with-logprob]",
+    "A flow proxy can be sampled like the main model; an energy-based proxy cannot (it has no\n"
+    "exact sampler).\n",
     {
         {"--model", "FILE", "", "a model.safetensors written by symkl train"},
+        {"--proxy-model", "FILE", "", "a flow proxy.safetensors (instead of --model)"},
         {"--n", "N", "1000", "number of points"},
         {"--out", "FILE", "", "output CSV"},
         {"--seed", "S", "0", "random seed of the base draws"},
@@ -111,13 +197,17 @@ int cmd_sample(int argc, char** argv) {
     bool help = false;
     const Args a = parse_args(SAMPLE, argc, argv, 2, &help);
     if (show_help(SAMPLE, a, help)) return 0;
-    const std::string model_path = need(a, "--model"), out = need(a, "--out");
+    const std::string out = need(a, "--out");
     const long n = a.integer("--n", 1, 100000000);
     Rng rng(a.seed("--seed"));
     set_threads(a.integer("--threads", 0, 4096));
     const bool with_lp = a.on("--with-logprob");
-    Flow flow;
-    load_flow(model_path, flow);
+    LoadedModel m = load_model(a);
+    if (m.is_ebm)
+        throw symkl::Error("symkl sample: " + m.path +
+                           " is an energy-based proxy, which has no exact sampler; sample the main model "
+                           "(--model), or train with --proxy flow");
+    const Flow& flow = m.flow;
     const int D = flow.cfg.dim, chunk = 1024;
     Tensor z((int)n, D), x((int)n, D);
     std::vector<Real> lp((size_t)n);
@@ -146,11 +236,14 @@ int cmd_sample(int argc, char** argv) {
 
 static const CommandSpec LOGPROB = {
     "logprob",
-    "log p(x) of a trained flow for every row of a CSV file (one column 'logp', same row order).",
-    "symkl logprob --model FILE --in X.csv --out LP.csv",
-    "",
+    "log p(x) of a trained flow (or log q(x) of a proxy) for every row of a CSV file\n"
+    "(one column 'logp', same row order).",
+    "symkl logprob (--model FILE | --proxy-model FILE) --in X.csv --out LP.csv",
+    "For an energy-based proxy, log q(x) = -E(x) - log Z uses the log Z estimate stored in the\n"
+    "checkpoint (importance sampling with the main flow as proposal); a note on stderr says so.\n",
     {
         {"--model", "FILE", "", "a model.safetensors written by symkl train"},
+        {"--proxy-model", "FILE", "", "a proxy.safetensors written by symkl train (instead of --model)"},
         {"--in", "FILE", "", "input CSV with one numeric column per dimension (header optional)"},
         {"--out", "FILE", "", "output CSV"},
         {"--threads", "T", "0", "OpenMP threads (0 = all cores)"},
@@ -160,21 +253,15 @@ int cmd_logprob(int argc, char** argv) {
     bool help = false;
     const Args a = parse_args(LOGPROB, argc, argv, 2, &help);
     if (show_help(LOGPROB, a, help)) return 0;
-    const std::string model_path = need(a, "--model"), in = need(a, "--in"), out = need(a, "--out");
+    const std::string in = need(a, "--in"), out = need(a, "--out");
     set_threads(a.integer("--threads", 0, 4096));
-    Flow flow;
-    load_flow(model_path, flow);
-    const Tensor x = read_csv_dim(in, flow.cfg.dim, "the model");
-    const int n = x.rows, chunk = 1024;
-    Tensor lp(n, 1);
-    FlowCache cache;
-    flow_cache_init(cache, flow, chunk);
-    for (int s = 0; s < n; s += chunk) {
-        const int b = n - s < chunk ? n - s : chunk;
-        flow_log_prob(lp.ptr() + s, x.row(s), flow, cache, b);
-    }
+    LoadedModel m = load_model(a);
+    const Tensor x = read_csv_dim(in, m.dim(), "the model");
+    Tensor lp(x.rows, 1);
+    model_log_prob(lp.ptr(), x, m);
+    note_log_z(m);
     write_csv(out, lp, {"logp"});
-    std::printf("wrote log p(x) of %d points to %s\n", n, out.c_str());
+    std::printf("wrote log %s(x) of %d points to %s\n", a.has("--model") ? "p" : "q", x.rows, out.c_str());
     return 0;
 }
 

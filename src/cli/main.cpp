@@ -10,21 +10,22 @@
 #include "tensor/real.h"
 
 static const char* TOP_HELP =
-    "symkl — density estimation with normalizing flows trained by maximum likelihood\n"
-    "and (as the project grows) the adaptive symmetrized KL of Ben-Dov & Chamon (arXiv:2511.11159).\n"
+    "symkl — density estimation with normalizing flows trained on the adaptive symmetrized KL\n"
+    "divergence of Ben-Dov & Chamon (arXiv:2511.11159), with maximum likelihood and penalty baselines.\n"
     "\n"
     "usage: symkl COMMAND [options]        (symkl COMMAND --help for its options)\n"
     "\n"
     "commands:\n"
-    "  train      train a RealNVP flow on a generated data set or a CSV file\n"
+    "  train      train a RealNVP flow (mle, jeffreys, penalty) on a generated data set or a CSV file\n"
+    "  compare    several methods x seeds with the same budget; median and range of the results\n"
     "  eval       test NLL of a trained model, and the true KLs where the density is known\n"
     "  sample     draw points from a trained model into a CSV file\n"
     "  logprob    log p(x) of a trained model for every row of a CSV file\n"
     "  generate   write points of a generated data set (8gaussians, moons, ...) to CSV\n"
-    "  demo       the `make run` demo: a short MLE run on 8gaussians with 200 points\n"
+    "  demo       the `make run` demo: MLE and the adaptive method on 8gaussians with 200 points\n"
     "\n"
     "examples:\n"
-    "  symkl train --data moons --n-train 500 --steps 3000 --out runs/moons\n"
+    "  symkl train --data moons --method jeffreys --proxy ebm --steps 3000 --out runs/moons\n"
     "  symkl eval --model runs/moons/model.safetensors --data moons\n"
     "  symkl sample --model runs/moons/model.safetensors --n 1000 --out samples.csv\n"
     "\n"
@@ -44,11 +45,12 @@ int main(int argc, char** argv) {
     try {
         if (cmd == "train") return cmd_train(argc, argv);
         if (cmd == "demo") return cmd_demo(argc, argv);
+        if (cmd == "compare") return cmd_compare(argc, argv);
         if (cmd == "eval") return cmd_eval(argc, argv);
         if (cmd == "sample") return cmd_sample(argc, argv);
         if (cmd == "logprob") return cmd_logprob(argc, argv);
         if (cmd == "generate") return cmd_generate(argc, argv);
-        std::fprintf(stderr, "symkl: error: unknown command '%s' (commands: train, eval, sample, logprob, generate, demo; see 'symkl --help')\n",
+        std::fprintf(stderr, "symkl: error: unknown command '%s' (commands: train, compare, eval, sample, logprob, generate, demo; see 'symkl --help')\n",
                      cmd.c_str());
         return 2;
     } catch (const symkl::Error& e) {

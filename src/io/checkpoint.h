@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "flow/flow.h"
+#include "proxy/ebm.h"
 
 using Metadata = std::vector<std::pair<std::string, std::string>>;
 
@@ -24,3 +25,12 @@ void flow_from_safetensors(Flow& f, const SafeTensors& st, const std::string& pa
 
 // Metadata values as written for a flow configuration.
 Metadata flow_metadata(const FlowConfig& cfg);
+
+// An energy-based proxy: tensors "net.{2i}.weight|bias" of f_ψ, metadata format =
+// "symkl-ebm-1", dim, hidden, depth, act, sigma0, real, plus `extra` (symkl train adds
+// log_z, the importance-sampling estimate of log Z_ψ, and its ESS).
+void save_ebm(const std::string& path, const EBM& e, const Metadata& extra);
+void ebm_from_safetensors(EBM& e, const SafeTensors& st, const std::string& path);
+
+// The "format" metadata of a checkpoint ("symkl-flow-1", "symkl-ebm-1"), or "" if absent.
+std::string checkpoint_format(const SafeTensors& st);

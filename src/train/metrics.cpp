@@ -49,3 +49,17 @@ void evaluate(Metrics& m, const Flow& f, FlowCache& cache, const Tensor& train, 
         m.jeffreys = m.fwd_kl + m.rev_kl;
     }
 }
+
+LogZ ebm_log_z(const EBM& e, EBMCache& ec, const Flow& p, FlowCache& pc, const Tensor& z) {
+    const int n = z.rows, D = z.cols;
+    const int chunk = pc.cap < ec.cap ? pc.cap : ec.cap;
+    Tensor xs(chunk, D);
+    std::vector<Real> lp((size_t)n), E((size_t)n);
+    for (int start = 0; start < n; start += chunk) {
+        const int b = n - start < chunk ? n - start : chunk;
+        flow_sample(xs.ptr(), lp.data() + start, z.row(start), p, pc, b);
+        ebm_energy(E.data() + start, xs.ptr(), e, ec, b);
+    }
+    std::vector<double> w((size_t)n);
+    return log_partition_is(w.data(), E.data(), lp.data(), n);
+}

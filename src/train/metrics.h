@@ -15,6 +15,7 @@
 
 #include "data/toy.h"
 #include "flow/flow.h"
+#include "objectives/jeffreys.h"
 
 struct EvalSet {
     Tensor test;                      // (n_test, D) held-out points
@@ -39,3 +40,8 @@ struct Metrics {
 void eval_set_init(EvalSet& e, const Tensor& test, const Toy* toy, int n_rev, Rng& rng);
 
 void evaluate(Metrics& m, const Flow& f, FlowCache& cache, const Tensor& train, EvalSet& e);
+
+// log Z of an energy-based proxy by importance sampling with the flow p as proposal,
+// over the base draws z (n, D), in chunks through the two caches. For checkpoints
+// and evaluation, with many more draws than a training step uses.
+LogZ ebm_log_z(const EBM& e, EBMCache& ec, const Flow& p, FlowCache& pc, const Tensor& z);

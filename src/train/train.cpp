@@ -1,39 +1,102 @@
-// train.cpp — the MLE step and the NLL evaluation.
+// train.cpp — the alternating primal–dual step (and its MLE and penalty special cases).
 #include "train/train.h"
 
 #include <cmath>
 #include <cstring>
 
-void mle_trainer_init(MLETrainer& t, Flow& flow, int batch, const AdamConfig& adam, double clip) {
-    t.flow = &flow;
-    t.B = batch;
-    t.clip = clip;
-    flow_cache_init(t.cache, flow, batch);
-    adam_init(t.opt, adam, flow.params.size());
-    t.batch.resize(batch, flow.cfg.dim);
-    t.logp.assign(batch, Real(0));
-    t.dlogp.assign(batch, Real(0));
+bool method_from_name(const std::string& name, Method* out) {
+    if (name == "mle") *out = Method::mle;
+    else if (name == "penalty") *out = Method::penalty;
+    else if (name == "jeffreys") *out = Method::jeffreys;
+    else return false;
+    return true;
 }
 
-StepResult mle_step(MLETrainer& t, const Tensor& train, Rng& rng) {
-    Flow& f = *t.flow;
-    const int B = t.B, D = f.cfg.dim;
-    for (int i = 0; i < B; i++) {  // minibatch with replacement: works for any n_train, even < B
+const char* method_name(Method m) {
+    switch (m) {
+        case Method::mle: return "mle";
+        case Method::penalty: return "penalty";
+        case Method::jeffreys: return "jeffreys";
+    }
+    return "?";
+}
+
+void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy) {
+    t.cfg = cfg;
+    t.flow = &flow;
+    t.proxy = cfg.method == Method::mle ? nullptr : proxy;
+    const int D = flow.cfg.dim, B = cfg.batch, M = cfg.samples, cap = B > M ? B : M;
+    flow_cache_init(t.cache, flow, cap);
+    adam_init(t.opt, cfg.adam, flow.params.size());
+    if (t.proxy) {
+        proxy_cache_init(t.proxy_cache, *t.proxy, cap);
+        adam_init(t.proxy_opt, cfg.proxy_adam, t.proxy->params().size());
+    }
+    jeffreys_work_init(t.work, D, B, M);
+    t.batch.resize(B, D);
+    t.z.resize(M, D);
+    t.lambda = cfg.dual.lambda0;
+    t.u = 0;
+    t.log_z = 0;
+}
+
+static void draw_batch(Trainer& t, const Tensor& train, Rng& rng) {
+    const int D = t.flow->cfg.dim;
+    for (int i = 0; i < t.cfg.batch; i++) {  // with replacement: works for any n_train, even < B
         const int r = (int)rng.below((uint64_t)train.rows);
         std::memcpy(t.batch.row(i), train.row(r), sizeof(Real) * D);
     }
-    flow_log_prob(t.logp.data(), t.batch.ptr(), f, t.cache, B);
+}
+
+static void draw_z(Tensor& z, Rng& rng) {
+    for (Real& v : z.data) v = (Real)rng.normal();
+}
+
+StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
+    Flow& p = *t.flow;
+    const int B = t.cfg.batch, M = t.cfg.samples;
+    const bool with_proxy = t.proxy != nullptr;
     StepResult res;
-    double sum = 0;
-    for (int i = 0; i < B; i++) sum += (double)t.logp[i];
-    res.loss = -sum / B;
-    // F̂ = −(1/B) Σ log p(x_i)  →  dF̂/d log p(x_i) = −1/B
-    for (int i = 0; i < B; i++) t.dlogp[i] = Real(-1) / (Real)B;
-    f.params.zero_grad();
-    flow_log_prob_backward(nullptr, t.dlogp.data(), f, t.cache, B);
-    res.grad_norm = clip_grad_norm(f.params, t.clip);
-    res.finite = std::isfinite(res.loss) && std::isfinite(res.grad_norm);
-    if (res.finite) adam_step(t.opt, f.params);
+    draw_batch(t, train, rng);
+    if (with_proxy) draw_z(t.z, rng);
+
+    // 1. θ-step: Adam on F̂ + R̂ (F̂ alone for MLE)
+    p.params.zero_grad();
+    const ThetaTerms th = theta_gradient(p, t.cache, t.proxy, with_proxy ? &t.proxy_cache : nullptr, t.batch.ptr(),
+                                         B, t.z.ptr(), M, with_proxy ? 1.0 : 0.0, t.log_z, t.work);
+    res.F = th.F;
+    res.grad_norm = clip_grad_norm(p.params, t.cfg.clip);
+    if (!std::isfinite(th.F)) return res.bad = "F (the main flow's NLL on the minibatch)", res;
+    if (with_proxy && !std::isfinite(th.R)) return res.bad = "R (the reverse KL to the proxy, theta-step)", res;
+    if (!std::isfinite(res.grad_norm)) return res.bad = "the main flow's gradient", res;
+    adam_step(t.opt, p.params);
+    if (!with_proxy) return res;
+
+    // 2. ψ-step: fresh samples from the updated p_θ (held fixed), Adam on R̂ + λĜ
+    draw_z(t.z, rng);
+    flow_sample(t.work.xs.ptr(), t.work.logp.data(), t.z.ptr(), p, t.cache, M);
+    Proxy& q = *t.proxy;
+    q.params().zero_grad();
+    const PsiTerms ps = psi_gradient(q, t.proxy_cache, t.work.xs.ptr(), t.work.logp.data(), M, t.batch.ptr(), B,
+                                     t.lambda, t.work);
+    res.R = ps.R, res.G = ps.G;
+    if (q.kind == ProxyKind::ebm) res.ess = ps.ess;
+    res.proxy_grad_norm = clip_grad_norm(q.params(), t.cfg.clip);
+    if (!std::isfinite(ps.log_z)) return res.bad = "log Z (the EBM's importance-sampling estimate)", res;
+    if (!std::isfinite(ps.R)) return res.bad = "R (the reverse KL to the proxy, psi-step)", res;
+    if (!std::isfinite(ps.G)) return res.bad = "G (the proxy's NLL on the minibatch)", res;
+    if (!std::isfinite(res.proxy_grad_norm)) return res.bad = "the proxy's gradient", res;
+    adam_step(t.proxy_opt, q.params());
+    t.log_z = ps.log_z;
+    if (t.cfg.method == Method::penalty) return res;
+
+    // 3.–4. slack and dual: descent on u, projected ascent on λ (with the ψ-step's Ĝ)
+    const DualConfig& d = t.cfg.dual;
+    if (std::isinf(d.alpha)) t.u = 0;  // hard constraint
+    else t.u = std::fmax(0.0, t.u - d.slack_lr * (d.alpha * t.u - t.lambda));
+    const double lambda = std::fmax(0.0, t.lambda + d.dual_lr * (ps.G - d.eps - t.u));
+    if (!std::isfinite(lambda)) return res.bad = "lambda (the dual variable)", res;
+    t.lambda = lambda;
     return res;
 }
 

@@ -1,43 +1,76 @@
-// train.h — maximum-likelihood training of a flow, and the metrics that judge it.
+// train.h — one training step of each method, and the NLL evaluation.
 //
-// One MLE step on a minibatch x_1..x_B drawn (with replacement) from the fixed
-// training set minimises
+// Methods (docs/method.md):
+//   mle       θ-step on F̂ only: maximum likelihood.
+//   jeffreys  the adaptive method: θ-step on F̂ + R̂; ψ-step on R̂ + λĜ with fresh
+//             samples from the updated p_θ; slack u ← max(0, u − η_u (α u − λ));
+//             dual λ ← max(0, λ + η_λ (Ĝ − ε − u)). α = ∞ is the hard constraint (u ≡ 0).
+//   penalty   the same two steps with λ held at λ₀: a fixed-weight penalty, no u, no dual step.
 //
-//   F̂(θ) = −(1/B) Σ_i log p_θ(x_i)       (the forward KL up to the data's entropy)
-//
-// with Adam. The step computes the gradient, optionally clips it, checks it is
-// finite, and only then updates the parameters.
+// A step computes every gradient, checks that every term is finite, and only then
+// updates; a non-finite term is reported by name (StepResult::bad) and nothing of
+// that step is applied.
 #pragma once
+#include <cmath>
 #include <string>
 #include <vector>
 
-#include "flow/flow.h"
 #include "nn/adam.h"
+#include "objectives/jeffreys.h"
 #include "tensor/rng.h"
 
-// Everything one training step needs, allocated once.
-struct MLETrainer {
+enum class Method { mle, penalty, jeffreys };
+bool method_from_name(const std::string& name, Method* out);
+const char* method_name(Method m);
+
+struct DualConfig {
+    double eps = 0;         // ε: the proxy's allowed NLL on the data (nats per point)
+    double alpha = 1;       // α: cost of the slack, (α/2) u²; +inf = hard constraint
+    double dual_lr = 0.01;  // η_λ
+    double slack_lr = 0.01; // η_u
+    double lambda0 = 1;     // λ at step 0 (and the fixed weight of `penalty`)
+};
+
+struct TrainerConfig {
+    Method method = Method::mle;
+    int batch = 256;       // B data points per step
+    int samples = 256;     // M samples of p_θ per step
+    AdamConfig adam;       // main flow
+    AdamConfig proxy_adam; // proxy
+    double clip = 0;       // max gradient norm for both models, 0 = none
+    DualConfig dual;
+};
+
+// Everything a step needs, allocated once.
+struct Trainer {
+    TrainerConfig cfg;
     Flow* flow = nullptr;
-    FlowCache cache;           // capacity = batch size
-    Adam opt;
-    Tensor batch;              // (B, D) the current minibatch
-    std::vector<Real> logp;    // (B)
-    std::vector<Real> dlogp;   // (B)
-    int B = 0;
-    double clip = 0;           // max gradient norm, 0 = no clipping
+    Proxy* proxy = nullptr;      // null for mle
+    FlowCache cache;             // capacity max(B, M)
+    ProxyCache proxy_cache;      // capacity max(B, M)
+    Adam opt, proxy_opt;
+    JeffreysWork work;
+    Tensor batch;                // (B, D)
+    Tensor z;                    // (M, D)
+    double lambda = 0, u = 0;    // dual variable and slack
+    double log_z = 0;            // last ψ-step's log Ẑ (EBM), used for the θ-step's R̂ value
 };
 
-void mle_trainer_init(MLETrainer& t, Flow& flow, int batch, const AdamConfig& adam, double clip);
+void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy);
 
-// What one step saw, before the update.
 struct StepResult {
-    double loss = 0;       // F̂ on the minibatch (nats per point)
-    double grad_norm = 0;  // before clipping
-    bool finite = true;    // false: the loss or a gradient was NaN/Inf and no update was made
+    double F = 0;          // F̂: minibatch NLL of p
+    double R = NAN;        // R̂ from the ψ-step (reverse KL to the proxy)
+    double G = NAN;        // Ĝ: minibatch NLL of the proxy
+    double ess = NAN;      // importance-sampling ESS fraction (EBM)
+    double grad_norm = 0;  // ‖∇θ‖ before clipping
+    double proxy_grad_norm = NAN;
+    const char* bad = nullptr;  // the first non-finite term, or null
 };
 
-// One step: minibatch from `train` (rows drawn with `rng`), gradient, Adam update.
-StepResult mle_step(MLETrainer& t, const Tensor& train, Rng& rng);
+// One step of the configured method. The minibatch is drawn with `rng` (with
+// replacement from `train`), as are the base draws z.
+StepResult train_step(Trainer& t, const Tensor& train, Rng& rng);
 
 // Mean negative log-likelihood of p over the rows of x, in nats per point,
 // evaluated in chunks through `cache` (any capacity ≥ 1). Per-point values are

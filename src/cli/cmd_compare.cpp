@@ -1,0 +1,177 @@
+// cmd_compare.cpp — `symkl compare`: several methods × several seeds with the same data,
+// architecture and step budget; a table of the median and range of the final test NLL
+// and true Jeffreys divergence. Runs go in parallel processes' worth of threads (--jobs).
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/run.h"
+#include "io/csv.h"
+#include "io/file.h"
+#include "tensor/error.h"
+
+static CommandSpec compare_spec() {
+    CommandSpec c = {
+        "compare",
+        "Train several methods with several seeds on the same data, architecture and budget, and\n"
+        "summarise the final test NLL and true Jeffreys divergence (median and range over seeds).",
+        "symkl compare [--methods LIST] [--seeds N] [--jobs J] [training options]",
+        "A method is mle, or jeffreys-ebm, jeffreys-flow, penalty-ebm, penalty-flow (method-proxy).\n"
+        "Each run writes its own directory DIR/<method>-seed<S>/ as `symkl train` would, so any of\n"
+        "them can be rerun alone from its config.json. DIR/results.csv has one row per run and\n"
+        "DIR/summary.md the table printed at the end.\n"
+        "\n"
+        "example (the comparison in docs/method.md):\n"
+        "  symkl compare --data 8gaussians --n-train 200 --seeds 5 --steps 2000 --out runs/compare\n",
+        {
+            {"--methods", "LIST", "mle,jeffreys-ebm,jeffreys-flow,penalty-ebm", "comma-separated methods"},
+            {"--seeds", "N", "5", "seeds 0 .. N-1 for every method"},
+            {"--jobs", "J", "2", "runs trained at the same time (each with --threads / J threads)"},
+            {"--out", "DIR", "runs/compare", "output directory"},
+        }};
+    for (const OptSpec& o : training_options()) c.opts.push_back(o);
+    return c;
+}
+
+struct Job {
+    std::string method;  // "jeffreys-ebm"
+    RunSettings s;
+    RunResult r;
+    double seconds = 0;
+};
+
+static void parse_method(const Args& a, const std::string& name, RunSettings& s) {
+    std::string m = name, p;
+    const size_t dash = name.find('-');
+    if (dash != std::string::npos) m = name.substr(0, dash), p = name.substr(dash + 1);
+    if (!method_from_name(m, &s.trainer.method) || (s.trainer.method == Method::mle && !p.empty()) ||
+        (s.trainer.method != Method::mle && !proxy_kind_from_name(p.empty() ? "ebm" : p, &s.proxy_kind)))
+        a.fail("--methods", "has '" + name + "': use mle, jeffreys-ebm, jeffreys-flow, penalty-ebm or penalty-flow");
+}
+
+static std::string fmt(double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3f", v);
+    return b;
+}
+
+int cmd_compare(int argc, char** argv) {
+    const CommandSpec spec = compare_spec();
+    bool help = false;
+    const Args a = parse_args(spec, argc, argv, 2, &help);
+    if (help) {
+        std::fputs(command_help(spec).c_str(), stdout);
+        return 0;
+    }
+    RunSettings base;
+    read_training_options(a, base);
+    const long seeds = a.integer("--seeds", 1, 10000);
+    const long jobs_n = a.integer("--jobs", 1, 256);
+    const std::string out = a.str("--out");
+    if (out.empty()) a.fail("--out", "must not be empty");
+    std::vector<std::string> methods;
+    {
+        std::string list = a.str("--methods") + ",";
+        for (size_t b = 0, e; (e = list.find(',', b)) != std::string::npos; b = e + 1)
+            if (e > b) methods.push_back(list.substr(b, e - b));
+        if (methods.empty()) a.fail("--methods", "is empty");
+    }
+    std::vector<Job> jobs;
+    for (const std::string& m : methods) {
+        for (long seed = 0; seed < seeds; seed++) {
+            Job j;
+            j.method = m;
+            j.s = base;
+            parse_method(a, m, j.s);
+            j.s.seed = (uint64_t)seed;
+            j.s.out = out + "/" + m + "-seed" + std::to_string(seed);
+            j.s.quiet = true;
+            // threads per run: the total divided among concurrent runs
+            const long total = base.threads > 0 ? base.threads : (long)std::max(1u, std::thread::hardware_concurrency());
+            j.s.threads = std::max(1L, total / jobs_n);
+            jobs.push_back(j);
+        }
+    }
+    make_dirs(out);
+    std::printf("symkl compare: %zu runs (%zu methods x %ld seeds) on %s, %ld steps each, %ld at a time\n",
+                jobs.size(), methods.size(), seeds, base.data.data.c_str(), base.steps, jobs_n);
+    std::fflush(stdout);
+    std::atomic<size_t> next{0};
+    std::mutex print_mutex;
+    size_t done = 0;
+    auto worker = [&]() {
+        for (size_t i; (i = next++) < jobs.size();) {
+            Job& j = jobs[i];
+            const auto t0 = std::chrono::steady_clock::now();
+            try {
+                j.r = run_training(j.s);
+            } catch (const symkl::Error& e) {
+                j.r.exit_code = 2;
+                j.r.error = e.what();
+            }
+            j.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            std::lock_guard<std::mutex> lock(print_mutex);
+            done++;
+            if (j.r.exit_code)
+                std::fprintf(stderr, "[%zu/%zu] %s seed %llu: FAILED: %s\n", done, jobs.size(), j.method.c_str(),
+                             (unsigned long long)j.s.seed, j.r.error.c_str());
+            else if (!base.quiet)
+                std::fprintf(stderr, "[%zu/%zu] %-14s seed %llu: test NLL %.3f, Jeffreys %.3f (%.0f s)\n", done,
+                             jobs.size(), j.method.c_str(), (unsigned long long)j.s.seed, j.r.last.test_nll,
+                             j.r.last.jeffreys, j.seconds);
+        }
+    };
+    std::vector<std::thread> pool;
+    for (long w = 0; w < std::min<long>(jobs_n, (long)jobs.size()); w++) pool.emplace_back(worker);
+    for (std::thread& th : pool) th.join();
+
+    // one row per run, then the summary over seeds
+    std::string csv = "method,seed,exit_code,final_test_nll,final_jeffreys,final_fwd_kl,final_rev_kl,best_test_nll,"
+                      "best_step,final_train_nll,lambda,eps,seconds\n";
+    int failures = 0;
+    for (const Job& j : jobs) {
+        failures += j.r.exit_code != 0;
+        csv += j.method + "," + std::to_string(j.s.seed) + "," + std::to_string(j.r.exit_code);
+        for (double v : {j.r.last.test_nll, j.r.last.jeffreys, j.r.last.fwd_kl, j.r.last.rev_kl, j.r.best.test_nll,
+                         (double)j.r.best_step, j.r.last.train_nll, j.r.lambda, j.r.eps, j.seconds})
+            csv += "," + csv_format(v);
+        csv += "\n";
+    }
+    write_file_atomic(out + "/results.csv", csv);
+
+    auto stats = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        const size_t n = v.size();
+        const double med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+        return fmt(med) + " [" + fmt(v.front()) + ", " + fmt(v.back()) + "]";
+    };
+    std::string md = "| method | final test NLL | final Jeffreys | best test NLL | final train NLL |\n|---|---|---|---|---|\n";
+    for (const std::string& m : methods) {
+        std::vector<double> nll, jef, best, train;
+        for (const Job& j : jobs)
+            if (j.method == m && j.r.exit_code == 0)
+                nll.push_back(j.r.last.test_nll), jef.push_back(j.r.last.jeffreys), best.push_back(j.r.best.test_nll),
+                    train.push_back(j.r.last.train_nll);
+        if (nll.empty()) {
+            md += "| " + m + " | (all runs failed) | | | |\n";
+            continue;
+        }
+        md += "| " + m + " | " + stats(nll) + " | " + stats(jef) + " | " + stats(best) + " | " + stats(train) + " |\n";
+    }
+    char head[512];
+    std::snprintf(head, sizeof head,
+                  "%s, %ld training points, %ld steps, seeds 0..%ld: median [min, max] over seeds (nats).\n\n",
+                  base.data.data.c_str(), base.data.n_train > 0 ? base.data.n_train : 200L, base.steps, seeds - 1);
+    write_file_atomic(out + "/summary.md", std::string(head) + md);
+    std::printf("\n%s%s\nper-run results in %s/results.csv, table in %s/summary.md\n", head, md.c_str(), out.c_str(),
+                out.c_str());
+    return failures ? 3 : 0;
+}

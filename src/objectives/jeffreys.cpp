@@ -1,0 +1,115 @@
+// jeffreys.cpp — F̂, R̂, Ĝ and log Ẑ, and the gradient each player needs.
+#include "objectives/jeffreys.h"
+
+#include <cmath>
+
+void jeffreys_work_init(JeffreysWork& w, int D, int B, int M) {
+    const int n = B > M ? B : M;
+    w.D = D, w.B = B, w.M = M;
+    w.xs.resize(M, D);
+    w.logp.assign(n, Real(0));
+    w.dlogp.assign(n, Real(0));
+    w.dx.resize(M, D);
+    w.q.assign(n, Real(0));
+    w.dq.assign(n, Real(0));
+    w.w.assign(M, 0.0);
+}
+
+LogZ log_partition_is(double* w, const Real* E, const Real* logp, int M) {
+    // ℓ_j = −E_j − log p_j; shift by the maximum so exp never overflows
+    double lmax = -INFINITY;
+    for (int j = 0; j < M; j++) lmax = std::fmax(lmax, -(double)E[j] - (double)logp[j]);
+    double sum = 0;
+    for (int j = 0; j < M; j++) {
+        w[j] = std::exp(-(double)E[j] - (double)logp[j] - lmax);
+        sum += w[j];
+    }
+    double sum_w2 = 0;
+    for (int j = 0; j < M; j++) {
+        w[j] /= sum;
+        sum_w2 += w[j] * w[j];
+    }
+    LogZ r;
+    r.log_z = lmax + std::log(sum) - std::log((double)M);  // log (1/M) Σ exp ℓ_j
+    r.ess = 1.0 / (sum_w2 * M);
+    return r;
+}
+
+ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, const Real* x, int B,
+                          const Real* z, int M, double r, double log_z, JeffreysWork& w) {
+    ThetaTerms t;
+    // F̂ = −(1/B) Σ log p(x_i)  →  d F̂ / d log p(x_i) = −1/B
+    flow_log_prob(w.logp.data(), x, p, pc, B);
+    double s = 0;
+    for (int i = 0; i < B; i++) s += (double)w.logp[i];
+    t.F = -s / B;
+    for (int i = 0; i < B; i++) w.dlogp[i] = Real(-1) / (Real)B;
+    flow_log_prob_backward(nullptr, w.dlogp.data(), p, pc, B);
+    if (r == 0 || !q) return t;
+
+    // R̂ = (1/M) Σ [log p(x̃_j) − log q(x̃_j)] through the reparameterised sampling pass:
+    //   d(r·R̂)/d log p(x̃_j) = r/M,   d(r·R̂)/dx̃_j = −(r/M) ∇ₓ log q(x̃_j)
+    flow_sample(w.xs.ptr(), w.logp.data(), z, p, pc, M);
+    const Real rm = (Real)(r / M);
+    s = 0;
+    if (q->kind == ProxyKind::ebm) {
+        // log q = −E − log Ẑ, so −∇ₓ log q = ∇ₓE: backprop dE = r/M into x̃
+        ebm_energy(w.q.data(), w.xs.ptr(), q->ebm, qc->ebm, M);
+        for (int j = 0; j < M; j++) s += (double)w.logp[j] + (double)w.q[j];
+        t.R = s / M + log_z;
+        for (int j = 0; j < M; j++) w.dq[j] = rm;
+        ebm_energy_backward(w.dx.ptr(), w.dq.data(), w.xs.ptr(), q->ebm, qc->ebm, M);
+    } else {
+        // exact log q: backprop d/d log q = −r/M into x̃
+        flow_log_prob(w.q.data(), w.xs.ptr(), q->flow, qc->flow, M);
+        for (int j = 0; j < M; j++) s += (double)w.logp[j] - (double)w.q[j];
+        t.R = s / M;
+        for (int j = 0; j < M; j++) w.dq[j] = -rm;
+        flow_log_prob_backward(w.dx.ptr(), w.dq.data(), q->flow, qc->flow, M);
+    }
+    for (int j = 0; j < M; j++) w.dlogp[j] = rm;
+    flow_sample_backward(nullptr, w.dx.ptr(), w.dlogp.data(), p, pc, M);
+    return t;
+}
+
+PsiTerms psi_gradient(Proxy& q, ProxyCache& qc, const Real* xs, const Real* logp_s, int M, const Real* x,
+                      int B, double lambda, JeffreysWork& w) {
+    PsiTerms t;
+    double s = 0;
+    if (q.kind == ProxyKind::ebm) {
+        EBM& e = q.ebm;
+        // samples: R̂ = (1/M) Σ (log p_j + E_j) + log Ẑ,  Ĝ = (1/B) Σ E(x_i) + log Ẑ, so
+        //   d(R̂ + λĜ)/dE(x̃_j) = 1/M − (1 + λ) w_j      (∂ log Ẑ/∂E_j = −w_j)
+        ebm_energy(w.q.data(), xs, e, qc.ebm, M);
+        const LogZ lz = log_partition_is(w.w.data(), w.q.data(), logp_s, M);
+        t.log_z = lz.log_z;
+        t.ess = lz.ess;
+        for (int j = 0; j < M; j++) s += (double)logp_s[j] + (double)w.q[j];
+        t.R = s / M + lz.log_z;
+        for (int j = 0; j < M; j++) w.dq[j] = (Real)(1.0 / M - (1.0 + lambda) * w.w[j]);
+        ebm_energy_backward(nullptr, w.dq.data(), xs, e, qc.ebm, M);
+        //   d(λĜ)/dE(x_i) = λ/B
+        ebm_energy(w.q.data(), x, e, qc.ebm, B);
+        s = 0;
+        for (int i = 0; i < B; i++) s += (double)w.q[i];
+        t.G = s / B + lz.log_z;
+        for (int i = 0; i < B; i++) w.dq[i] = (Real)(lambda / B);
+        ebm_energy_backward(nullptr, w.dq.data(), x, e, qc.ebm, B);
+    } else {
+        Flow& f = q.flow;
+        // samples: R̂ = (1/M) Σ (log p_j − log q(x̃_j))  →  dR̂/d log q(x̃_j) = −1/M
+        flow_log_prob(w.q.data(), xs, f, qc.flow, M);
+        for (int j = 0; j < M; j++) s += (double)logp_s[j] - (double)w.q[j];
+        t.R = s / M;
+        for (int j = 0; j < M; j++) w.dq[j] = Real(-1) / (Real)M;
+        flow_log_prob_backward(nullptr, w.dq.data(), f, qc.flow, M);
+        // data: Ĝ = −(1/B) Σ log q(x_i)  →  d(λĜ)/d log q(x_i) = −λ/B
+        flow_log_prob(w.q.data(), x, f, qc.flow, B);
+        s = 0;
+        for (int i = 0; i < B; i++) s += (double)w.q[i];
+        t.G = -s / B;
+        for (int i = 0; i < B; i++) w.dq[i] = (Real)(-lambda / B);
+        flow_log_prob_backward(nullptr, w.dq.data(), f, qc.flow, B);
+    }
+    return t;
+}

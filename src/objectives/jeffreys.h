@@ -1,0 +1,64 @@
+// jeffreys.h — the estimators of the symmetrized-KL objective and their exact gradients.
+//
+// With a data minibatch x_1..x_B and base draws z_1..z_M, x̃_j = T_θ(z_j):
+//
+//   F̂(θ)   = −(1/B) Σ_i log p_θ(x_i)                    NLL of the main flow (forward KL + const)
+//   R̂(θ,ψ) =  (1/M) Σ_j [log p_θ(x̃_j) − log q_ψ(x̃_j)]  reverse KL to the proxy
+//   Ĝ(ψ)   = −(1/B) Σ_i log q_ψ(x_i)                    NLL of the proxy (its fidelity to the data)
+//
+// For an energy-based proxy log q = −E − log Z, with log Z estimated by importance
+// sampling from p_θ (the proposal):
+//
+//   ℓ_j = −E(x̃_j) − log p_θ(x̃_j),   log Ẑ = logsumexp_j ℓ_j − log M,   w = softmax(ℓ)
+//
+// θ sees log Ẑ as a constant (the true log Z does not depend on θ); ψ differentiates
+// the estimator exactly, ∇ψ log Ẑ = −Σ_j w_j ∇ψ E(x̃_j), with the samples held fixed.
+// docs/method.md derives each gradient.
+#pragma once
+#include <vector>
+
+#include "proxy/proxy.h"
+
+// Scratch for the estimators, sized once for B data points and M samples.
+struct JeffreysWork {
+    int D = 0, B = 0, M = 0;
+    Tensor xs;                // (M, D) samples x̃ = T(z)
+    std::vector<Real> logp;   // (max(B, M)) log p of the data or of the samples
+    std::vector<Real> dlogp;  // (max(B, M)) the loss's gradient on each log p
+    Tensor dx;                // (M, D) the loss's gradient on each x̃
+    std::vector<Real> q;      // (max(B, M)) log q (flow proxy) or E (EBM proxy)
+    std::vector<Real> dq;     // (max(B, M)) the loss's gradient on each q entry
+    std::vector<double> w;    // (M) self-normalised importance weights
+};
+
+void jeffreys_work_init(JeffreysWork& w, int D, int B, int M);
+
+struct LogZ {
+    double log_z = 0;  // log Ẑ
+    double ess = 0;    // effective sample size 1/Σ w_j², as a fraction of M
+};
+
+// Importance-sampling estimate of log Z for energies E (M) with proposal log-densities
+// logp (M); writes the normalised weights w (M). Stable for any range of ℓ.
+LogZ log_partition_is(double* w, const Real* E, const Real* logp, int M);
+
+struct ThetaTerms {
+    double F = 0, R = 0;
+};
+
+// θ-step: accumulates ∇θ (F̂ + r·R̂) into p.params.grad and returns F̂ and R̂.
+// r = 0 gives maximum likelihood (no samples, no proxy). For an EBM proxy R̂ uses the
+// given log_z (held constant). The proxy's own parameter gradients are touched too
+// (∇ₓ log q runs its backward): the ψ-step zeroes them before use.
+ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, const Real* x, int B,
+                          const Real* z, int M, double r, double log_z, JeffreysWork& w);
+
+struct PsiTerms {
+    double R = 0, G = 0;
+    double log_z = 0, ess = 1;  // EBM only (a flow proxy is normalised: log Z = 0, ESS = 1)
+};
+
+// ψ-step: with samples xs (M, D) of p and their log p (M) held fixed, accumulates
+// ∇ψ (R̂ + λ Ĝ) into q.params().grad and returns R̂, Ĝ (and log Ẑ, ESS for an EBM).
+PsiTerms psi_gradient(Proxy& q, ProxyCache& qc, const Real* xs, const Real* logp_s, int M, const Real* x,
+                      int B, double lambda, JeffreysWork& w);
