@@ -103,7 +103,7 @@ static const CommandSpec DEMO = {
     "falling while its test NLL and the true Jeffreys divergence rise. The adaptive method\n"
     "(jeffreys, EBM proxy) is trained with the same budget.\n",
     {
-        {"--steps", "S", "1500", "optimisation steps of each run"},
+        {"--steps", "S", "1000", "optimisation steps of each run"},
         {"--out", "DIR", "runs/demo", "output directory (one subdirectory per method)"},
         {"--threads", "T", "0", "OpenMP threads (0 = all cores)"},
         {"--quiet", nullptr, "", "no progress on stderr"},
