@@ -26,7 +26,7 @@ constexpr double GP_NORM_DELTA = 1e-6;
 
 struct CriticConfig {
     int dim = 2;           // D, the data dimension
-    int hidden = 128;      // H
+    int hidden = 64;       // H
     int depth = 3;         // L hidden layers
     Act act = Act::relu;
 };
