@@ -3,7 +3,9 @@
 // byte-identical outputs for 1 and 2 threads, and the train → sample → logprob path.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <map>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -55,6 +57,25 @@ static int count_lines(const std::string& s) {
     return n;
 }
 
+// The last row of a metrics.csv as column name -> text.
+static std::map<std::string, std::string> last_row(const std::string& csv) {
+    std::stringstream ss(csv);
+    std::string header, line, last;
+    std::getline(ss, header);
+    while (std::getline(ss, line))
+        if (!line.empty()) last = line;
+    std::map<std::string, std::string> row;
+    std::stringstream h(header), v(last);
+    std::string name, value;
+    while (std::getline(h, name, ',') && std::getline(v, value, ',')) row[name] = value;
+    return row;
+}
+
+static bool finite_field(const std::map<std::string, std::string>& row, const std::string& col) {
+    auto it = row.find(col);
+    return it != row.end() && std::isfinite(std::strtod(it->second.c_str(), nullptr));
+}
+
 static const char* SMALL = "--n-train 64 --batch 32 --layers 2 --hidden 8 --n-test 500 --n-eval 500 --quiet";
 
 TEST_CASE("cli: help teaches every command and exits 0", "[cli]") {
@@ -81,7 +102,8 @@ TEST_CASE("cli: bad flags give one line naming the flag, exit 2, and write nothi
         {"train --steps -3", "--steps must be an integer from 0"},
         {"train --lr nan", "--lr must be a number"},
         {"train --act gelu", "--act must be relu, tanh or silu, got 'gelu'"},
-        {"train --method gan", "--method must be mle, jeffreys or penalty"},
+        {"train --method gan", "--method must be mle, jeffreys, penalty or wgan"},
+        {"train --method wgan --n-critic 0", "--n-critic must be an integer from 1"},
         {"train --proxy gan", "--proxy must be ebm or flow"},
         {"train --alpha -1", "--alpha must be a number"},
         {"train --on-nonfinite ignore", "--on-nonfinite must be stop or skip"},
@@ -136,7 +158,7 @@ TEST_CASE("cli: train, sample, logprob and eval fit together; errors on misuse",
     REQUIRE(tr.code == 0);
     const std::string metrics = slurp(run_dir + "/metrics.csv");
     CHECK_THAT(metrics, Catch::StartsWith("step,loss,train_nll,test_nll,fwd_kl,rev_kl,jeffreys,grad_norm,lambda,u,"
-                                         "proxy_nll,rev_kl_proxy,ess,skipped\n"));
+                                         "proxy_nll,rev_kl_proxy,ess,critic_loss,wasserstein_estimate,gp,skipped\n"));
     CHECK(count_lines(metrics) == 4);  // header + steps 0, 10, 20
     CHECK(fs::exists(run_dir + "/config.json"));
     const std::string model = run_dir + "/model.safetensors";
@@ -249,7 +271,10 @@ TEST_CASE("cli: jeffreys and penalty runs write both models; proxies load with -
         CHECK_THAT(r.out, Catch::Contains("eps ") && Catch::Contains("final lambda"));
         const std::string metrics = slurp(dir + "/metrics.csv");
         CHECK(count_lines(metrics) == 4);
-        CHECK_THAT(metrics, !Catch::Contains(",nan,nan,nan,nan,0\n20,"));  // lambda, u, G, R logged
+        const auto row = last_row(metrics);
+        for (const char* col : {"lambda", "u", "proxy_nll", "rev_kl_proxy"}) CHECK(finite_field(row, col));
+        CHECK(finite_field(row, "ess") == (std::string(proxy) == "ebm"));
+        CHECK(row.at("critic_loss") == "nan");
         const std::string proxy_model = dir + "/proxy.safetensors";
         REQUIRE(fs::exists(proxy_model));
         Run ev = run("eval --proxy-model " + proxy_model + " --data 8gaussians --n-test 200 --n-eval 200");
@@ -274,8 +299,9 @@ TEST_CASE("cli: jeffreys and penalty runs write both models; proxies load with -
     INFO(pen.out);
     CHECK(pen.code == 0);
     // penalty: lambda stays at lambda0 and there is no slack
-    const std::string m = slurp(t / "pen/metrics.csv");
-    CHECK_THAT(m, Catch::Contains(",2,nan,"));
+    const auto row = last_row(slurp(t / "pen/metrics.csv"));
+    CHECK(row.at("lambda") == "2");
+    CHECK(row.at("u") == "nan");
 }
 
 TEST_CASE("cli: --on-nonfinite skip counts skipped steps instead of stopping", "[cli]") {
@@ -288,4 +314,19 @@ TEST_CASE("cli: --on-nonfinite skip counts skipped steps instead of stopping", "
     const std::string last = m.substr(m.rfind(',') + 1);
     CHECK(std::stol(last) > 0);  // the skipped column counts them
     CHECK_THAT(r.out, Catch::Contains("steps skipped"));
+}
+
+TEST_CASE("cli: wgan trains the flow as a generator and logs the critic", "[cli][wgan]") {
+    TempDir t;
+    Run r = run("train --data 8gaussians --method wgan --steps 10 --log-every 5 --samples 32 --critic-hidden 8 " +
+                std::string(SMALL) + " --out " + (t / "w"));
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    const std::string m = slurp(t / "w/metrics.csv");
+    CHECK(count_lines(m) == 4);
+    const std::string cfg = slurp(t / "w/config.json");
+    CHECK_THAT(cfg, Catch::Contains("\"n_critic\": 5") && Catch::Contains("\"lr\": 0.0001"));  // WGAN-GP defaults
+    const auto row = last_row(m);
+    for (const char* col : {"critic_loss", "wasserstein_estimate", "gp", "test_nll", "jeffreys"}) CHECK(finite_field(row, col));
+    CHECK(row.at("lambda") == "nan");
 }

@@ -24,7 +24,7 @@ static CommandSpec compare_spec() {
         "Train several methods with several seeds on the same data, architecture and budget, and\n"
         "summarise the final test NLL and true Jeffreys divergence (median and range over seeds).",
         "symkl compare [--methods LIST] [--seeds N] [--jobs J] [training options]",
-        "A method is mle, or jeffreys-ebm, jeffreys-flow, penalty-ebm, penalty-flow (method-proxy).\n"
+        "A method is mle, wgan, or jeffreys-ebm, jeffreys-flow, penalty-ebm, penalty-flow (method-proxy).\n"
         "Each run writes its own directory DIR/<method>-seed<S>/ as `symkl train` would, so any of\n"
         "them can be rerun alone from its config.json. DIR/results.csv has one row per run and\n"
         "DIR/summary.md the table printed at the end.\n"
@@ -52,9 +52,10 @@ static void parse_method(const Args& a, const std::string& name, RunSettings& s)
     std::string m = name, p;
     const size_t dash = name.find('-');
     if (dash != std::string::npos) m = name.substr(0, dash), p = name.substr(dash + 1);
-    if (!method_from_name(m, &s.trainer.method) || (s.trainer.method == Method::mle && !p.empty()) ||
-        (s.trainer.method != Method::mle && !proxy_kind_from_name(p.empty() ? "ebm" : p, &s.proxy_kind)))
-        a.fail("--methods", "has '" + name + "': use mle, jeffreys-ebm, jeffreys-flow, penalty-ebm or penalty-flow");
+    const bool ok = method_from_name(m, &s.trainer.method);
+    const bool with_proxy = ok && (s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty);
+    if (!ok || (!with_proxy && !p.empty()) || (with_proxy && !proxy_kind_from_name(p.empty() ? "ebm" : p, &s.proxy_kind)))
+        a.fail("--methods", "has '" + name + "': use mle, wgan, jeffreys-ebm, jeffreys-flow, penalty-ebm or penalty-flow");
 }
 
 static std::string fmt(double v) {

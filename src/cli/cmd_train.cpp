@@ -25,25 +25,27 @@ static CommandSpec train_spec() {
         "train",
         "Train a RealNVP flow on a generated data set or a CSV file: by maximum likelihood (mle),\n"
         "by the adaptive symmetrized KL with a proxy (jeffreys), or with a fixed-weight penalty (penalty).",
-        "symkl train [--data NAME|FILE.csv] [--method mle|jeffreys|penalty] [options]",
+        "symkl train [--data NAME|FILE.csv] [--method mle|jeffreys|penalty|wgan] [options]",
         "methods (docs/method.md):\n"
         "  mle       minimise F = -E_data log p (the forward KL up to a constant)\n"
         "  jeffreys  minimise F + R, R = KL(p || q) with a proxy q kept close to the data by the\n"
         "            resilient constraint G = -E_data log q <= eps + u; lambda adapts by dual ascent\n"
         "  penalty   the same with lambda fixed at --lambda0 (no slack, no dual step)\n"
+        "  wgan      the flow as the generator of a WGAN-GP against an MLP critic (docs/wgan.md)\n"
         "\n"
         "outputs (in --out):\n"
         "  metrics.csv        one row every --log-every steps: step, loss (mean minibatch NLL since\n"
         "                     the last row), train_nll, test_nll, fwd_kl, rev_kl, jeffreys (true-density\n"
         "                     Monte Carlo; 'nan' where the density is unknown), grad_norm, lambda, u,\n"
-        "                     proxy_nll (G), rev_kl_proxy (R), ess (EBM), skipped\n"
+        "                     proxy_nll (G), rev_kl_proxy (R), ess (EBM), critic_loss, wasserstein_estimate,\n"
+        "                     gp (wgan), skipped\n"
         "  model.safetensors  the main flow (rewritten at every logged step: the last good state is kept)\n"
         "  proxy.safetensors  the proxy (jeffreys, penalty); an EBM's carries its log Z estimate\n"
         "  config.json        every setting of the run, including the eps and sigma0 actually used\n"
         "\n"
         "Same command and seed give byte-identical metrics.csv and model files for any --threads.\n"
         "Exit codes: 0 done, 2 bad input, 3 stopped on a non-finite value (see --on-nonfinite).\n",
-        {{"--method", "M", "mle", "mle, jeffreys (the adaptive method) or penalty"}}};
+        {{"--method", "M", "mle", "mle, jeffreys (the adaptive method), penalty or wgan"}}};
     for (const OptSpec& o : training_options()) c.opts.push_back(o);
     c.opts.push_back({"--seed", "S", "0", "random seed (data, initialisation, minibatches, evaluation)"});
     c.opts.push_back({"--out", "DIR", "", "output directory [default: runs/<data>-<method>-seed<S>]"});
@@ -52,7 +54,7 @@ static CommandSpec train_spec() {
 
 static void read_method(const Args& a, RunSettings& s) {
     if (!method_from_name(a.str("--method"), &s.trainer.method))
-        a.fail("--method", "must be mle, jeffreys or penalty, got '" + a.str("--method") + "'");
+        a.fail("--method", "must be mle, jeffreys, penalty or wgan, got '" + a.str("--method") + "'");
 }
 
 static int report(const RunSettings& s, const RunResult& r) {
@@ -65,13 +67,13 @@ static int report(const RunSettings& s, const RunResult& r) {
     print_metrics(label, r.last);
     std::snprintf(label, sizeof label, "best (step %ld):", r.best_step);
     print_metrics(label, r.best);
-    if (s.trainer.method != Method::mle)
+    if (s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty)
         std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps, s.eps_auto ? " (kNN entropy of the training set)" : "",
                     r.lambda, s.trainer.method == Method::jeffreys ? ", u " : "",
                     s.trainer.method == Method::jeffreys ? csv_format(r.u).c_str() : "");
     if (r.skipped) std::printf("%ld steps skipped for non-finite values\n", r.skipped);
     std::printf("outputs in %s/ (metrics.csv, model.safetensors%s, config.json)\n", s.out.c_str(),
-                s.trainer.method == Method::mle ? "" : ", proxy.safetensors");
+                s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty ? ", proxy.safetensors" : "");
     return 0;
 }
 

@@ -24,9 +24,9 @@ std::vector<OptSpec> training_options() {
         {"--steps", "S", "2000", "optimisation steps"},
         {"--batch", "B", "256", "data minibatch size (drawn with replacement from the training set)"},
         {"--samples", "M", "256", "samples of p per step for the reverse KL and log Z (jeffreys, penalty)"},
-        {"--lr", "LR", "1e-3", "Adam learning rate of the main flow"},
-        {"--beta1", "B1", "0.9", "Adam β₁ (both models)"},
-        {"--beta2", "B2", "0.999", "Adam β₂ (both models)"},
+        {"--lr", "LR", "auto", "Adam learning rate of the main flow; auto = 1e-3 (1e-4 for wgan)"},
+        {"--beta1", "B1", "auto", "Adam β₁ of the main flow and the proxy; auto = 0.9 (0.5 for wgan)"},
+        {"--beta2", "B2", "auto", "Adam β₂ of the main flow and the proxy; auto = 0.999 (0.9 for wgan)"},
         {"--clip", "C", "0", "clip each model's gradient norm to C (0 = no clipping)"},
         {"--layers", "K", "8", "coupling layers of the main flow"},
         {"--hidden", "H", "64", "conditioner width"},
@@ -50,6 +50,15 @@ std::vector<OptSpec> training_options() {
         {"--dual-lr", "ETA", "0.01", "η_λ, step size of the dual ascent on λ"},
         {"--slack-lr", "ETA", "0.01", "η_u, step size of the slack descent on u"},
         {"--lambda0", "L", "1", "λ at step 0; the fixed weight of --method penalty"},
+        {"--n-critic", "N", "5", "wgan: critic updates per generator update"},
+        {"--gp", "G", "10", "wgan: γ, weight of the gradient penalty (0 = off)"},
+        {"--weight-clip", "C", "0", "wgan: clip every critic weight to [-C, C] after each update (0 = off)"},
+        {"--critic-hidden", "H", "64", "wgan: critic width"},
+        {"--critic-depth", "L", "3", "wgan: critic hidden layers"},
+        {"--critic-act", "A", "relu", "wgan: critic activation"},
+        {"--critic-lr", "LR", "1e-4", "wgan: Adam learning rate of the critic"},
+        {"--critic-beta1", "B1", "0.5", "wgan: Adam β₁ of the critic"},
+        {"--critic-beta2", "B2", "0.9", "wgan: Adam β₂ of the critic"},
         {"--on-nonfinite", "P", "stop", "a NaN/Inf loss, gradient, λ or log-weight: stop (exit 3, keep the last good checkpoint) or skip the step"},
         {"--threads", "T", "0", "OpenMP threads (0 = all cores); results do not depend on it"},
         {"--log-every", "N", "100", "evaluate, log and checkpoint every N steps"},
@@ -71,9 +80,10 @@ void read_training_options(const Args& a, RunSettings& s) {
     TrainerConfig& t = s.trainer;
     t.batch = (int)a.integer("--batch", 1, 1000000);
     t.samples = (int)a.integer("--samples", 2, 1000000);
-    t.adam.lr = a.real("--lr", 0.0, 10.0);
-    t.adam.beta1 = t.proxy_adam.beta1 = a.real("--beta1", 0.0, 0.999999);
-    t.adam.beta2 = t.proxy_adam.beta2 = a.real("--beta2", 0.0, 0.999999999);
+    // "auto" is resolved per method in run_training (NaN until then)
+    t.adam.lr = a.str("--lr") == "auto" ? NAN : a.real("--lr", 0.0, 10.0);
+    t.adam.beta1 = t.proxy_adam.beta1 = a.str("--beta1") == "auto" ? NAN : a.real("--beta1", 0.0, 0.999999);
+    t.adam.beta2 = t.proxy_adam.beta2 = a.str("--beta2") == "auto" ? NAN : a.real("--beta2", 0.0, 0.999999999);
     t.proxy_adam.lr = a.real("--proxy-lr", 0.0, 10.0);
     t.clip = a.real("--clip", 0.0, 1e12);
     s.flow.layers = (int)a.integer("--layers", 1, 1000);
@@ -99,6 +109,16 @@ void read_training_options(const Args& a, RunSettings& s) {
     t.dual.dual_lr = a.real("--dual-lr", 0.0, 1e6);
     t.dual.slack_lr = a.real("--slack-lr", 0.0, 1e6);
     t.dual.lambda0 = a.real("--lambda0", 0.0, 1e12);
+    WganConfig& w = t.wgan;
+    w.n_critic = (int)a.integer("--n-critic", 1, 1000);
+    w.gp = a.real("--gp", 0.0, 1e9);
+    w.clip = a.real("--weight-clip", 0.0, 1e9);
+    w.critic_adam.lr = a.real("--critic-lr", 0.0, 10.0);
+    w.critic_adam.beta1 = a.real("--critic-beta1", 0.0, 0.999999);
+    w.critic_adam.beta2 = a.real("--critic-beta2", 0.0, 0.999999999);
+    s.critic.hidden = (int)a.integer("--critic-hidden", 1, 100000);
+    s.critic.depth = (int)a.integer("--critic-depth", 1, 100);
+    read_act(a, "--critic-act", &s.critic.act);
     const std::string nf = a.str("--on-nonfinite");
     if (nf != "stop" && nf != "skip") a.fail("--on-nonfinite", "must be stop or skip, got '" + nf + "'");
     s.skip_nonfinite = nf == "skip";
@@ -108,7 +128,17 @@ void read_training_options(const Args& a, RunSettings& s) {
     s.quiet = a.on("--quiet");
 }
 
-static bool uses_proxy(const RunSettings& s) { return s.trainer.method != Method::mle; }
+static bool uses_proxy(const RunSettings& s) {
+    return s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty;
+}
+
+// The optimiser defaults that depend on the method: the customary WGAN-GP values for wgan.
+static void resolve_auto(TrainerConfig& t) {
+    const bool gan = t.method == Method::wgan;
+    if (std::isnan(t.adam.lr)) t.adam.lr = gan ? 1e-4 : 1e-3;
+    if (std::isnan(t.adam.beta1)) t.adam.beta1 = t.proxy_adam.beta1 = gan ? 0.5 : 0.9;
+    if (std::isnan(t.adam.beta2)) t.adam.beta2 = t.proxy_adam.beta2 = gan ? 0.9 : 0.999;
+}
 
 static Json flow_json(const FlowConfig& f) {
     Json j = Json::make_object();
@@ -163,6 +193,19 @@ static Json settings_json(const RunSettings& s, const Dataset& d, const RunResul
         j.set("slack_lr", num(t.dual.slack_lr));
         j.set("lambda0", num(t.dual.lambda0));
     }
+    if (t.method == Method::wgan) {
+        Json w = Json::make_object();
+        w.set("n_critic", num(t.wgan.n_critic));
+        w.set("gp", num(t.wgan.gp));
+        w.set("weight_clip", num(t.wgan.clip));
+        w.set("critic_hidden", num(s.critic.hidden));
+        w.set("critic_depth", num(s.critic.depth));
+        w.set("critic_act", str(act_name(s.critic.act)));
+        w.set("critic_lr", num(t.wgan.critic_adam.lr));
+        w.set("critic_beta1", num(t.wgan.critic_adam.beta1));
+        w.set("critic_beta2", num(t.wgan.critic_adam.beta2));
+        j.set("wgan", w);
+    }
     j.set("on_nonfinite", str(s.skip_nonfinite ? "skip" : "stop"));
     j.set("seed", num((double)s.seed));
     j.set("threads", num((double)s.threads));
@@ -184,13 +227,16 @@ static Metadata training_metadata(const RunSettings& s, const Dataset& d, long s
 }
 
 static const char* METRICS_HEADER =
-    "step,loss,train_nll,test_nll,fwd_kl,rev_kl,jeffreys,grad_norm,lambda,u,proxy_nll,rev_kl_proxy,ess,skipped\n";
+    "step,loss,train_nll,test_nll,fwd_kl,rev_kl,jeffreys,grad_norm,lambda,u,proxy_nll,rev_kl_proxy,ess,"
+    "critic_loss,wasserstein_estimate,gp,skipped\n";
 
 // Means of the per-step values since the last logged row.
 struct Running {
-    double F = 0, R = 0, G = 0, ess = 0;
+    double F = 0, R = 0, G = 0, ess = 0, critic = 0, was = 0, gp = 0;
     long n = 0;
-    void add(const StepResult& r) { F += r.F, R += r.R, G += r.G, ess += r.ess, n++; }
+    void add(const StepResult& r) {
+        F += r.F, R += r.R, G += r.G, ess += r.ess, critic += r.critic_loss, was += r.wasserstein, gp += r.gp, n++;
+    }
     double mean(double v) const { return n ? v / n : NAN; }
 };
 
@@ -198,7 +244,8 @@ static std::string metrics_row(long step, const Running& run, const Metrics& m, 
                                double u, long skipped) {
     std::string r = std::to_string(step);
     for (double v : {run.mean(run.F), m.train_nll, m.test_nll, m.fwd_kl, m.rev_kl, m.jeffreys, gnorm, lambda, u,
-                     run.mean(run.G), run.mean(run.R), run.mean(run.ess)})
+                     run.mean(run.G), run.mean(run.R), run.mean(run.ess), run.mean(run.critic), run.mean(run.was),
+                     run.mean(run.gp)})
         r += "," + csv_format(v);
     return r + "," + std::to_string(skipped) + "\n";
 }
@@ -217,6 +264,7 @@ static double rms_std(const Tensor& x) {
 
 RunResult run_training(RunSettings s) {
     set_threads(s.threads);
+    resolve_auto(s.trainer);
     RunResult res;
     const Dataset d = load_dataset(s.data, s.seed, "symkl train");
     const int D = d.train.cols;
@@ -243,8 +291,15 @@ RunResult run_training(RunSettings s) {
         res.eps = s.trainer.dual.eps;
         res.sigma0 = s.ebm.sigma0;
     }
+    Critic critic;
+    if (s.trainer.method == Method::wgan) {
+        wgan_config_check(s.trainer.wgan);
+        s.critic.dim = D;
+        critic_build(critic, s.critic);
+        critic_init(critic, proxy_rng);
+    }
     Trainer t;
-    trainer_init(t, s.trainer, flow, with_proxy ? &proxy : nullptr);
+    trainer_init(t, s.trainer, flow, with_proxy ? &proxy : nullptr, &critic);
     FlowCache eval_cache;
     flow_cache_init(eval_cache, flow, 1024);
     EBMCache eval_ebm;
@@ -312,7 +367,9 @@ RunResult run_training(RunSettings s) {
         run.add(r);
         gnorm = r.grad_norm;
         char text[96];
-        if (with_proxy) std::snprintf(text, sizeof text, "F %.3f  G %.3f  lambda %.3f", r.F, r.G, t.lambda);
+        if (s.trainer.method == Method::wgan)
+            std::snprintf(text, sizeof text, "critic %.3f  W %.3f  gp %.3f", r.critic_loss, r.wasserstein, r.gp);
+        else if (with_proxy) std::snprintf(text, sizeof text, "F %.3f  G %.3f  lambda %.3f", r.F, r.G, t.lambda);
         else std::snprintf(text, sizeof text, "loss %.4f", r.F);
         progress.update(step + 1, s.label + text);
     }

@@ -16,6 +16,7 @@ struct RunSettings {
     ProxyKind proxy_kind = ProxyKind::ebm;
     FlowConfig proxy_flow;            // the flow proxy's architecture
     EBMConfig ebm;                    // the EBM proxy's architecture (sigma0 ≤ 0: automatic)
+    CriticConfig critic;              // the WGAN critic's architecture
     bool eps_auto = true;             // ε = Ĥ_kNN(training data) + eps_margin
     double eps_margin = 0;
     bool skip_nonfinite = false;      // skip a step with a non-finite term instead of stopping

@@ -8,6 +8,7 @@ bool method_from_name(const std::string& name, Method* out) {
     if (name == "mle") *out = Method::mle;
     else if (name == "penalty") *out = Method::penalty;
     else if (name == "jeffreys") *out = Method::jeffreys;
+    else if (name == "wgan") *out = Method::wgan;
     else return false;
     return true;
 }
@@ -17,20 +18,28 @@ const char* method_name(Method m) {
         case Method::mle: return "mle";
         case Method::penalty: return "penalty";
         case Method::jeffreys: return "jeffreys";
+        case Method::wgan: return "wgan";
     }
     return "?";
 }
 
-void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy) {
+void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy, Critic* critic) {
     t.cfg = cfg;
     t.flow = &flow;
-    t.proxy = cfg.method == Method::mle ? nullptr : proxy;
+    const bool uses_proxy = cfg.method == Method::penalty || cfg.method == Method::jeffreys;
+    t.proxy = uses_proxy ? proxy : nullptr;
+    t.critic = cfg.method == Method::wgan ? critic : nullptr;
     const int D = flow.cfg.dim, B = cfg.batch, M = cfg.samples, cap = B > M ? B : M;
     flow_cache_init(t.cache, flow, cap);
     adam_init(t.opt, cfg.adam, flow.params.size());
     if (t.proxy) {
         proxy_cache_init(t.proxy_cache, *t.proxy, cap);
         adam_init(t.proxy_opt, cfg.proxy_adam, t.proxy->params().size());
+    }
+    if (t.critic) {
+        wgan_cache_init(t.wgan_cache, *t.critic, cap);
+        adam_init(t.critic_opt, cfg.wgan.critic_adam, t.critic->params.size());
+        t.interp.assign(B < M ? B : M, Real(0));
     }
     jeffreys_work_init(t.work, D, B, M);
     t.batch.resize(B, D);
@@ -52,7 +61,44 @@ static void draw_z(Tensor& z, Rng& rng) {
     for (Real& v : z.data) v = (Real)rng.normal();
 }
 
+// WGAN: n_critic critic updates on fresh minibatches and samples, then one generator update.
+static StepResult wgan_step(Trainer& t, const Tensor& train, Rng& rng) {
+    Flow& p = *t.flow;
+    Critic& critic = *t.critic;
+    WganCache& wc = t.wgan_cache;
+    const WganConfig& w = t.cfg.wgan;
+    const int B = t.cfg.batch, M = t.cfg.samples;
+    StepResult res;
+    res.F = NAN;
+    double cl = 0, was = 0, gp = 0;
+    for (int c = 0; c < w.n_critic; c++) {
+        draw_batch(t, train, rng);
+        draw_z(t.z, rng);
+        for (Real& e : t.interp) e = (Real)rng.uniform();
+        flow_sample(wc.xfake.ptr(), wc.logp.ptr(), t.z.ptr(), p, t.cache, M);  // no gradient into θ
+        critic.params.zero_grad();
+        const CriticLoss l = wgan_critic_grad(t.batch.ptr(), wc.xfake.ptr(), t.interp.data(), w.gp, critic, wc, B, M);
+        res.proxy_grad_norm = clip_grad_norm(critic.params, t.cfg.clip);
+        if (!std::isfinite(l.critic_loss)) return res.bad = "the critic loss", res;
+        if (!std::isfinite(res.proxy_grad_norm)) return res.bad = "the critic's gradient", res;
+        adam_step(t.critic_opt, critic.params);
+        clip_weights(critic.params, w.clip);
+        cl += l.critic_loss, was += l.wasserstein, gp += l.gp;
+    }
+    res.critic_loss = cl / w.n_critic, res.wasserstein = was / w.n_critic, res.gp = gp / w.n_critic;
+    // generator: L_G = −(1/M) Σ D(T(z_j)) through the sampling pass
+    draw_z(t.z, rng);
+    p.params.zero_grad();
+    const double lg = wgan_generator_grad(t.z.ptr(), p, t.cache, critic, wc, M);
+    res.grad_norm = clip_grad_norm(p.params, t.cfg.clip);
+    if (!std::isfinite(lg)) return res.bad = "the generator loss", res;
+    if (!std::isfinite(res.grad_norm)) return res.bad = "the main flow's gradient", res;
+    adam_step(t.opt, p.params);
+    return res;
+}
+
 StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
+    if (t.critic) return wgan_step(t, train, rng);
     Flow& p = *t.flow;
     const int B = t.cfg.batch, M = t.cfg.samples;
     const bool with_proxy = t.proxy != nullptr;

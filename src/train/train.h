@@ -6,6 +6,8 @@
 //             samples from the updated p_θ; slack u ← max(0, u − η_u (α u − λ));
 //             dual λ ← max(0, λ + η_λ (Ĝ − ε − u)). α = ∞ is the hard constraint (u ≡ 0).
 //   penalty   the same two steps with λ held at λ₀: a fixed-weight penalty, no u, no dual step.
+//   wgan      the flow as the generator of a WGAN-GP (or weight-clipping WGAN): n_critic
+//             critic updates, then one generator update through the sampling pass (docs/wgan.md).
 //
 // A step computes every gradient, checks that every term is finite, and only then
 // updates; a non-finite term is reported by name (StepResult::bad) and nothing of
@@ -17,9 +19,10 @@
 
 #include "nn/adam.h"
 #include "objectives/jeffreys.h"
+#include "objectives/wgan.h"
 #include "tensor/rng.h"
 
-enum class Method { mle, penalty, jeffreys };
+enum class Method { mle, penalty, jeffreys, wgan };
 bool method_from_name(const std::string& name, Method* out);
 const char* method_name(Method m);
 
@@ -39,16 +42,20 @@ struct TrainerConfig {
     AdamConfig proxy_adam; // proxy
     double clip = 0;       // max gradient norm for both models, 0 = none
     DualConfig dual;
+    WganConfig wgan;       // wgan: n_critic, γ, weight clipping, the critic's Adam
 };
 
 // Everything a step needs, allocated once.
 struct Trainer {
     TrainerConfig cfg;
     Flow* flow = nullptr;
-    Proxy* proxy = nullptr;      // null for mle
+    Proxy* proxy = nullptr;      // null for mle and wgan
+    Critic* critic = nullptr;    // wgan only
     FlowCache cache;             // capacity max(B, M)
     ProxyCache proxy_cache;      // capacity max(B, M)
-    Adam opt, proxy_opt;
+    Adam opt, proxy_opt, critic_opt;
+    WganCache wgan_cache;        // capacity max(B, M)
+    std::vector<Real> interp;    // (min(B, M)) the WGAN-GP interpolation draws ε_k
     JeffreysWork work;
     Tensor batch;                // (B, D)
     Tensor z;                    // (M, D)
@@ -56,7 +63,8 @@ struct Trainer {
     double log_z = 0;            // last ψ-step's log Ẑ (EBM), used for the θ-step's R̂ value
 };
 
-void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy);
+// `proxy` is used by penalty and jeffreys, `critic` by wgan; pass null for the others.
+void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy, Critic* critic = nullptr);
 
 struct StepResult {
     double F = 0;          // F̂: minibatch NLL of p
@@ -65,6 +73,7 @@ struct StepResult {
     double ess = NAN;      // importance-sampling ESS fraction (EBM)
     double grad_norm = 0;  // ‖∇θ‖ before clipping
     double proxy_grad_norm = NAN;
+    double critic_loss = NAN, wasserstein = NAN, gp = NAN;  // wgan: means over the critic updates
     const char* bad = nullptr;  // the first non-finite term, or null
 };
 
