@@ -1,16 +1,20 @@
-// test_plot.cpp — the figures: checksums against their published check values, and PNG
-// files taken apart chunk by chunk and block by block by a reader written from the spec.
+// test_plot.cpp — the figures: checksums against their published check values, PNG files
+// taken apart chunk by chunk and block by block, SVG text (titles, legends, gaps, ticks).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "io/file.h"
 #include "plot/png.h"
+#include "plot/svg.h"
 #include "tempdir.h"
 #include "tensor/error.h"
 
@@ -191,4 +195,164 @@ TEST_CASE("plot: colour ramps rise evenly in lightness; NaN gets its own colour"
           std::vector<uint8_t>(HEATMAP_NAN_RGB, HEATMAP_NAN_RGB + 3));
     CHECK(d.rgb[0] < d.rgb[6]);
     CHECK_THROWS_WITH(write_heatmap(t / "x.png", 2, 1, {0, 1}, 1, 1, Colormap::grey), Catch::Contains("vmin < vmax"));
+}
+
+// ---------------------------------------------------------------------------
+// SVG
+
+namespace {
+
+size_t count(const std::string& s, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) n++;
+    return n;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) c = (char)std::tolower((unsigned char)c);
+    return s;
+}
+
+// Tick labels of a chart and their pixel positions: x ticks are centred 12 px text,
+// y ticks right-aligned 12 px text (as svg.cpp writes them).
+struct Tick {
+    double pos, value;
+};
+std::vector<Tick> ticks(const std::string& svg, bool x_axis) {
+    std::vector<Tick> t;
+    const std::string anchor = x_axis ? "text-anchor=\"middle\">" : "text-anchor=\"end\">";
+    for (size_t at = svg.find("<text x=\""); at != std::string::npos; at = svg.find("<text x=\"", at + 1)) {
+        const size_t close = svg.find("</text>", at);
+        const std::string el = svg.substr(at, close - at);
+        const bool tick_text = el.find("font-size=\"12.00\"") != std::string::npos &&
+                               el.find(anchor) != std::string::npos && el.find("font-weight") == std::string::npos;
+        if (!tick_text) continue;  // a title, an axis label or a legend entry
+        double x, y;
+        REQUIRE(std::sscanf(el.c_str(), "<text x=\"%lf\" y=\"%lf\"", &x, &y) == 2);
+        t.push_back({x_axis ? x : y, std::strtod(el.substr(el.find('>') + 1).c_str(), nullptr)});
+    }
+    return t;
+}
+
+Series series(const std::string& label, std::vector<double> x, std::vector<double> y) {
+    Series s;
+    s.label = label;
+    s.x = std::move(x);
+    s.y_med = std::move(y);
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("plot: nice ticks step by 1, 2 or 5 times a power of ten", "[plot]") {
+    double step = 0;
+    std::vector<double> t = nice_ticks(0, 1, 8, &step);
+    REQUIRE(t.size() == 6);
+    CHECK(step == Approx(0.2));
+    for (int i = 0; i < 6; i++) CHECK(t[i] == Approx(0.2 * i).margin(1e-15));
+    CHECK(t[3] == 0.6);  // exact: no 0.6000000000000001 in a label
+    t = nice_ticks(3.2, 14.7, 8, &step);
+    CHECK(t == std::vector<double>{4, 6, 8, 10, 12, 14});
+    t = nice_ticks(0, 3000, 8, &step);
+    CHECK(t == std::vector<double>{0, 500, 1000, 1500, 2000, 2500, 3000});
+    t = nice_ticks(-0.37, 0.12, 6, &step);
+    CHECK(step == Approx(0.1));
+    CHECK(t.front() == Approx(-0.3));
+    CHECK(t.back() == Approx(0.1));
+    CHECK(tick_label(t[3], step) == "0.0");  // zero without a minus sign
+    CHECK(tick_label(0.6000000000000001, 0.2) == "0.6");
+    CHECK(tick_label(2500, 500) == "2500");
+    CHECK(tick_label(0.05, 0.05) == "0.05");
+
+    LogTicks lt = log_ticks(0.03, 40);  // over two decades: the powers of ten are labelled
+    CHECK(lt.lo == 0.03);
+    CHECK(lt.hi == 40);
+    CHECK(lt.major == std::vector<double>{0.1, 1, 10});
+    CHECK(lt.minor.size() == 7 + 8 + 8 + 3);  // 0.03..0.09, 0.2..0.9, 2..9, 20..40
+    CHECK(lt.minor[0] == 0.03);
+    lt = log_ticks(2, 90);  // under two decades: 1, 2 and 5 times them
+    CHECK(lt.major == std::vector<double>{2, 5, 10, 20, 50});
+    lt = log_ticks(3.1, 4.9);  // nothing to label inside: widened to a decade
+    CHECK(lt.lo == 1);
+    CHECK(lt.hi == 10);
+    CHECK(lt.major == std::vector<double>{1, 2, 5, 10});
+    CHECK(lt.minor == std::vector<double>{3, 4, 6, 7, 8, 9});
+}
+
+TEST_CASE("plot: a line chart shows title, axis labels and legend, and no NaN", "[plot]") {
+    ChartSpec spec;
+    spec.title = "NLL & friends";
+    spec.xlabel = "step";
+    spec.ylabel = "test NLL (nats)";
+    Series a = series("mle <seed 0>", {0, 100, 200, 300}, {3.0, 2.5, NAN, 2.2});
+    Series b = series("jeffreys", {0, 100, 200, 300}, {3.1, 2.7, 2.6, 2.5});
+    b.y_lo = {3.0, 2.6, 2.5, NAN};
+    b.y_hi = {3.2, 2.8, 2.7, NAN};
+    const std::string svg = line_chart_svg(spec, {a, b});
+    CHECK_THAT(svg, Catch::Contains(">NLL &amp; friends</text>"));
+    CHECK_THAT(svg, Catch::Contains(">step</text>"));
+    CHECK_THAT(svg, Catch::Contains(">test NLL (nats)</text>"));
+    CHECK_THAT(svg, Catch::Contains(">mle &lt;seed 0&gt;</text>"));
+    CHECK_THAT(svg, Catch::Contains(">jeffreys</text>"));
+    CHECK(lower(svg).find("nan") == std::string::npos);
+    CHECK(lower(svg).find("inf") == std::string::npos);
+    CHECK(count(svg, "<polygon") == 1);  // b's band over its first three points
+    CHECK(svg.rfind("</svg>\n") == svg.size() - 7);
+}
+
+TEST_CASE("plot: NaN splits a line into pieces; a lone point is a dot", "[plot]") {
+    ChartSpec spec;
+    const std::vector<double> x = {0, 1, 2, 3, 4, 5, 6, 7};
+    const std::string one = line_chart_svg(spec, {series("a", x, {1, 2, 3, 4, 5, 6, 7, 8})});
+    CHECK(count(one, "<polyline") == 1);
+    const std::string gaps = line_chart_svg(spec, {series("a", x, {1, 2, NAN, 4, 5, NAN, 7, NAN})});
+    CHECK(count(gaps, "<polyline") == 2);  // {0, 1} and {3, 4}
+    CHECK(count(gaps, "<circle") == 1);    // {6} alone
+    // on a log axis values <= 0 are gaps too
+    spec.log_y = true;
+    const std::string logy = line_chart_svg(spec, {series("a", x, {1, 2, -1, 4, 50, 0, 7, 8})});
+    CHECK(count(logy, "<polyline") == 3);
+    // 1 to 50 spans under two decades: 1, 2, 5, 10, 20, 50 are labelled
+    for (const char* label : {">1</text>", ">2</text>", ">5</text>", ">10</text>", ">20</text>", ">50</text>"})
+        CHECK_THAT(logy, Catch::Contains(label));
+}
+
+TEST_CASE("plot: chart errors are one line and name the problem", "[plot]") {
+    ChartSpec spec;
+    CHECK_THROWS_WITH(line_chart_svg(spec, {series("a", {0, 1}, {NAN, NAN})}), Catch::Contains("nothing to draw"));
+    CHECK_THROWS_WITH(line_chart_svg(spec, {series("lost", {0, 1, 2}, {1, 2})}),
+                      Catch::Contains("series 'lost'") && Catch::Contains("x has 3 values but y_med has 2"));
+    spec.log_y = true;
+    CHECK_THROWS_WITH(line_chart_svg(spec, {series("a", {0, 1}, {-1, 0})}), Catch::Contains("positive y"));
+    TempDir t;
+    CHECK_THROWS_WITH(write_line_chart(t / "e.svg", ChartSpec{}, {series("a", {0}, {NAN})}),
+                      Catch::StartsWith("cannot draw '" + (t / "e.svg") + "': nothing to draw"));
+    CHECK(t.entries() == 0);
+    spec.log_y = false;
+    spec.width = 50;
+    CHECK_THROWS_WITH(line_chart_svg(spec, {series("a", {0, 1}, {1, 2})}), Catch::Contains("out of range"));
+}
+
+TEST_CASE("plot: an equal-aspect scatter has the same scale on both axes", "[plot]") {
+    PointSet data, samples;
+    data.label = "data";
+    samples.label = "samples";
+    for (int i = 0; i < 50; i++) {
+        const double a = i * 0.7;
+        data.x.push_back(8 * std::cos(a)), data.y.push_back(2 * std::sin(a));  // 4:1 wide
+        samples.x.push_back(7 * std::cos(a + 0.3)), samples.y.push_back(1.5 * std::sin(a + 0.3));
+    }
+    samples.x.push_back(NAN), samples.y.push_back(1);  // skipped
+    ChartSpec spec;
+    spec.title = "scatter";
+    const std::string svg = scatter_svg(spec, {data, samples}, Aspect::equal);
+    CHECK(count(svg, "<circle") == 100 + 2);  // the points and two legend discs
+    CHECK(lower(svg).find("nan") == std::string::npos);
+    const std::vector<Tick> tx = ticks(svg, true), ty = ticks(svg, false);
+    REQUIRE(tx.size() >= 2);
+    REQUIRE(ty.size() >= 2);
+    const double sx = (tx.back().pos - tx.front().pos) / (tx.back().value - tx.front().value);
+    const double sy = (ty.front().pos - ty.back().pos) / (ty.back().value - ty.front().value);  // y grows upwards
+    CHECK(sx == Approx(sy).epsilon(0.01));
+    CHECK_THROWS_WITH(scatter_svg(spec, {PointSet{}}, Aspect::free), Catch::Contains("no point set has a finite point"));
 }
