@@ -1,5 +1,6 @@
 // test_plot.cpp — the figures: checksums against their published check values, PNG files
-// taken apart chunk by chunk and block by block, SVG text (titles, legends, gaps, ticks).
+// taken apart chunk by chunk and block by block, SVG text (titles, legends, gaps, ticks),
+// the metrics reader's errors, the figures of a small flow, determinism.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -12,11 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "flow/flow.h"
 #include "io/file.h"
+#include "plot/figures.h"
+#include "plot/metrics_file.h"
 #include "plot/png.h"
 #include "plot/svg.h"
 #include "tempdir.h"
 #include "tensor/error.h"
+#include "tensor/rng.h"
 
 // ---------------------------------------------------------------------------
 // PNG
@@ -355,4 +360,169 @@ TEST_CASE("plot: an equal-aspect scatter has the same scale on both axes", "[plo
     const double sy = (ty.front().pos - ty.back().pos) / (ty.back().value - ty.front().value);  // y grows upwards
     CHECK(sx == Approx(sy).epsilon(0.01));
     CHECK_THROWS_WITH(scatter_svg(spec, {PointSet{}}, Aspect::free), Catch::Contains("no point set has a finite point"));
+}
+
+// ---------------------------------------------------------------------------
+// metrics files and learning curves
+
+namespace {
+
+const char* METRICS_HEADER = "step,loss,train_nll,test_nll,fwd_kl,rev_kl,jeffreys,grad_norm,lambda\n";
+
+// A metrics file whose values are offset by `shift`.
+std::string metrics_text(double shift, bool kl) {
+    std::string s = METRICS_HEADER;
+    for (int step = 0; step <= 400; step += 100) {
+        char row[256];
+        const double nll = 3 - step / 400.0 + shift;
+        if (kl)
+            std::snprintf(row, sizeof row, "%d,%s,%.3f,%.3f,%.3f,%.3f,%.3f,1.5,nan\n", step, step ? "2.5" : "nan",
+                          nll - 0.2, nll, 0.5 + shift, 0.3, 0.8 + shift);
+        else
+            std::snprintf(row, sizeof row, "%d,nan,%.3f,%.3f,nan,nan,nan,1.5,nan\n", step, nll - 0.2, nll);
+        s += row;
+    }
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("plot: the metrics reader keeps nan and names file, line and column in errors", "[plot]") {
+    TempDir t;
+    const MetricsTable m = read_metrics(t.put("m.csv", "\xEF\xBB\xBFstep, loss ,test_nll\r\n0,nan,3.5\r\n100,2.0,-INF\r\n\n"));
+    CHECK(m.names == std::vector<std::string>{"step", "loss", "test_nll"});
+    REQUIRE(m.rows == 2);
+    CHECK(std::isnan(metrics_column(m, "loss")[0]));
+    CHECK(metrics_column(m, "test_nll")[0] == 3.5);
+    CHECK(metrics_column(m, "test_nll")[1] == -INFINITY);
+    CHECK_THROWS_WITH(metrics_column(m, "jeffreys"),
+                      Catch::Contains(t / "m.csv") && Catch::Contains("no column 'jeffreys'") &&
+                          Catch::Contains("(columns: step, loss, test_nll)"));
+    struct Bad { std::string text, expect; };
+    const Bad bad[] = {
+        {"", "m2.csv: is empty"},
+        {"step,loss\n", "has a header but no rows"},
+        {"0,1\n1,2\n", "m2.csv:1: the first line is numbers"},
+        {"step,step\n0,1\n", "column 'step' appears twice"},
+        {"step,loss\n0,1\n1\n", "m2.csv:3: has 1 fields but the header has 2"},
+        {"step,loss\n0,1\n1,abc\n", "m2.csv:3: column 'loss': 'abc' is not a number"},
+        {"step,loss\n0,0x10\n", "column 'loss': '0x10' is not a number"},
+        {"step,loss\n0,1\n\n1,2\n", "m2.csv:3: blank line"},
+    };
+    for (const Bad& b : bad) {
+        INFO(b.text);
+        CHECK_THROWS_WITH(read_metrics(t.put("m2.csv", b.text)), Catch::Contains(b.expect));
+    }
+    CHECK_THROWS_WITH(read_metrics(t / "missing.csv"), Catch::Contains("missing.csv"));
+}
+
+TEST_CASE("plot: runs sharing a label give the median and the min-max band per step", "[plot]") {
+    TempDir t;
+    RunGroup g;
+    g.label = "mle";
+    g.runs.push_back(read_metrics(t.put("a.csv", "step,test_nll\n0,1\n100,4\n200,nan\n")));
+    g.runs.push_back(read_metrics(t.put("b.csv", "step,test_nll\n0,2\n100,6\n200,nan\n300,1\n")));
+    g.runs.push_back(read_metrics(t.put("c.csv", "step,test_nll\n0,9\n100,5\n200,nan\n")));
+    const Series s = group_series(g, "test_nll");
+    CHECK(s.label == "mle");
+    CHECK(s.x == std::vector<double>{0, 100, 200, 300});
+    CHECK(s.y_med[0] == 2);
+    CHECK(s.y_lo[0] == 1);
+    CHECK(s.y_hi[0] == 9);
+    CHECK(s.y_med[1] == 5);
+    CHECK(std::isnan(s.y_med[2]));  // no finite value: a gap
+    CHECK(s.y_med[3] == 1);         // one run went further
+    g.runs.pop_back();
+    CHECK(group_series(g, "test_nll").y_med[1] == 5);  // even count: the mean of the middle two
+    g.runs.resize(1);
+    CHECK(group_series(g, "test_nll").y_lo.empty());  // one run: no band
+    CHECK_THROWS_WITH(group_series(g, "jeffreys"), Catch::Contains("a.csv: no column 'jeffreys'"));
+    RunGroup bad{"x", {read_metrics(t.put("d.csv", "step,test_nll\n0,1\n100,2\n100,3\n"))}};
+    CHECK_THROWS_WITH(group_series(bad, "test_nll"), Catch::Contains("d.csv:4: step 100 does not follow step 100"));
+}
+
+TEST_CASE("plot: learning curves write the charts whose values exist", "[plot]") {
+    TempDir t;
+    RunGroup mle{"mle", {read_metrics(t.put("m0.csv", metrics_text(0, true))),
+                         read_metrics(t.put("m1.csv", metrics_text(0.3, true)))}};
+    std::vector<std::string> w = learning_curves(t.dir.string(), {mle});
+    CHECK(w == std::vector<std::string>{t / "nll.svg", t / "kl.svg"});  // lambda is all nan
+    const std::string kl = read_file(t / "kl.svg");
+    CHECK_THAT(kl, Catch::Contains(">Jeffreys</text>") && Catch::Contains("median and range"));
+    CHECK(count(kl, "<polygon") == 3);  // a band per quantity (rev KL's has zero height)
+    RunGroup csv{"csv", {read_metrics(t.put("c0.csv", metrics_text(0, false)))}};
+    w = learning_curves(t.dir.string(), {csv});
+    CHECK(w == std::vector<std::string>{t / "nll.svg"});  // no finite KL: no kl.svg
+    const std::string nll = read_file(t / "nll.svg");
+    CHECK_THAT(nll, Catch::Contains(">test</text>") && Catch::Contains(">train</text>"));
+    CHECK_THAT(nll, Catch::Contains("stroke-dasharray"));  // train is dashed
+    RunGroup broken{"b", {read_metrics(t.put("nb.csv", "step,test_nll\n0,1\n"))}};
+    CHECK_THROWS_WITH(learning_curves(t.dir.string(), {broken}), Catch::Contains("nb.csv: no column 'train_nll'"));
+}
+
+// ---------------------------------------------------------------------------
+// figures of a flow
+
+TEST_CASE("plot: density heatmap and samples of a 2-D flow; the same input writes the same bytes", "[plot]") {
+    Flow f;
+    FlowConfig cfg;
+    cfg.layers = 2;
+    cfg.hidden = 4;
+    flow_build(f, cfg);  // the identity: p = N(0, I), highest at the origin
+    Tensor data(4, 2);
+    const double pts[4][2] = {{-2, -1}, {2, -1}, {-2, 1}, {2, 1}};
+    for (int i = 0; i < 4; i++) data.at(i, 0) = (Real)pts[i][0], data.at(i, 1) = (Real)pts[i][1];
+    const Box b = data_box(data, 2.0);
+    CHECK(b.x0 == Approx(-2.4));  // 10% of the width 4
+    CHECK(b.x1 == Approx(2.4));
+    CHECK(b.y0 == Approx(-1.2));  // already 2:1, nothing to widen
+    CHECK(b.y1 == Approx(1.2));
+    const Box wide = data_box(data, 4.0);  // 4:1: the x range grows about its centre
+    CHECK(wide.x0 == Approx(-4.8));
+    CHECK(wide.x1 == Approx(4.8));
+    CHECK(wide.y1 == Approx(1.2));
+
+    TempDir t;
+    const int W = 81, H = 61;  // 4941 pixels: two chunks of the 4096-point cache
+    density_heatmap(t / "d.png", f, data, W, H);
+    const Decoded d = decode_png(read_file(t / "d.png"));
+    REQUIRE(d.width == W);
+    REQUIRE(d.height == H);
+    uint8_t top[3];
+    colormap_rgb(top, 1.0, Colormap::blue_yellow);
+    const uint8_t* centre = &d.rgb[3 * ((size_t)(H / 2) * W + W / 2)];
+    CHECK(std::memcmp(centre, top, 3) == 0);  // the pixel on the origin is the maximum
+    const uint8_t* corner = &d.rgb[0];
+    CHECK(lightness(corner) < lightness(centre) - 50);
+    // left-right and top-bottom symmetric, as N(0, I) on a centred grid is
+    for (int y = 0; y < H; y += 7)
+        for (int x = 0; x < W; x += 5) {
+            INFO(x << "," << y);
+            CHECK(std::memcmp(&d.rgb[3 * ((size_t)y * W + x)], &d.rgb[3 * ((size_t)y * W + (W - 1 - x))], 3) == 0);
+            CHECK(std::memcmp(&d.rgb[3 * ((size_t)y * W + x)], &d.rgb[3 * ((size_t)(H - 1 - y) * W + x)], 3) == 0);
+        }
+    density_heatmap(t / "d2.png", f, data, W, H);
+    CHECK(read_file(t / "d.png") == read_file(t / "d2.png"));
+
+    Rng r1(5), r2(5);
+    samples_scatter(t / "s.svg", f, data, 300, r1);
+    samples_scatter(t / "s2.svg", f, data, 300, r2);
+    const std::string svg = read_file(t / "s.svg");
+    CHECK(svg == read_file(t / "s2.svg"));
+    CHECK_THAT(svg, Catch::Contains(">training data (4)</text>") && Catch::Contains(">flow samples (300)</text>"));
+    // N(0, I) puts some of 300 points outside [-2.4, 2.4] x [-2.4, 2.4]: they are counted
+    CHECK_THAT(svg, Catch::Contains(" outside the view</text>"));
+
+    Tensor three(4, 3);
+    CHECK_THROWS_WITH(density_heatmap(t / "x.png", f, three, 8, 8), Catch::Contains("2-dimensional"));
+}
+
+TEST_CASE("plot: learning curves and charts are byte-identical for the same input", "[plot]") {
+    TempDir t;
+    RunGroup g{"jeffreys", {read_metrics(t.put("a.csv", metrics_text(0, true))),
+                            read_metrics(t.put("b.csv", metrics_text(0.2, true)))}};
+    learning_curves(t.dir.string(), {g, RunGroup{"mle", {g.runs[0]}}});
+    const std::string first = read_file(t / "nll.svg") + read_file(t / "kl.svg");
+    learning_curves(t.dir.string(), {g, RunGroup{"mle", {g.runs[0]}}});
+    CHECK(first == read_file(t / "nll.svg") + read_file(t / "kl.svg"));
 }
