@@ -1,6 +1,6 @@
 // test_plot.cpp — the figures: checksums against their published check values, PNG files
 // taken apart chunk by chunk and block by block, SVG text (titles, legends, gaps, ticks),
-// the metrics reader's errors, the figures of a small flow, determinism.
+// the metrics reader's errors, the figures of a small flow, `symkl plot`, determinism.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -10,8 +10,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
+#include <sys/wait.h>
 
 #include "flow/flow.h"
 #include "io/file.h"
@@ -525,4 +527,63 @@ TEST_CASE("plot: learning curves and charts are byte-identical for the same inpu
     const std::string first = read_file(t / "nll.svg") + read_file(t / "kl.svg");
     learning_curves(t.dir.string(), {g, RunGroup{"mle", {g.runs[0]}}});
     CHECK(first == read_file(t / "nll.svg") + read_file(t / "kl.svg"));
+}
+
+// ---------------------------------------------------------------------------
+// symkl plot
+
+namespace {
+
+struct Run {
+    int code = -1;
+    std::string out;
+};
+
+Run run_cli(const std::string& args) {
+    Run r;
+    FILE* p = popen((std::string(SYMKL_BIN) + " " + args + " 2>&1").c_str(), "r");
+    REQUIRE(p);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    const int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("plot: symkl plot draws runs grouped by label and names file and column in errors", "[plot][cli]") {
+    TempDir t;
+    for (int s = 0; s < 3; s++) {
+        std::filesystem::create_directories(t.dir / ("mle-seed" + std::to_string(s)));
+        std::filesystem::create_directories(t.dir / ("jeffreys-seed" + std::to_string(s)));
+        t.put("mle-seed" + std::to_string(s) + "/metrics.csv", metrics_text(0.1 * s, true));
+        t.put("jeffreys-seed" + std::to_string(s) + "/metrics.csv", metrics_text(-0.5 + 0.1 * s, true));
+    }
+    Run r = run_cli("plot --metrics " + t.dir.string() + " --group-by-label --y jeffreys --out " + (t / "j.svg"));
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    const std::string svg = read_file(t / "j.svg");
+    CHECK_THAT(svg, Catch::Contains(">mle</text>") && Catch::Contains(">jeffreys</text>"));
+    CHECK(count(svg, "<polygon") == 2);
+    CHECK_THAT(run_cli("plot --help").out, Catch::Contains("usage: symkl plot") && Catch::Contains("--group-by-label"));
+
+    const std::string a = t / "mle-seed0/metrics.csv", b = t / "mle-seed1/metrics.csv";
+    r = run_cli("plot --metrics " + a + "," + b + " --labels x,y --y jeffrys --out " + (t / "e.svg"));
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains(a + ": no column 'jeffrys'"));
+    r = run_cli("plot --metrics " + a + "," + b + " --labels x,x --out " + (t / "e.svg"));
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains("pass --group-by-label"));
+    r = run_cli("plot --metrics " + a + " --y lambda --out " + (t / "e.svg"));
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains("column 'lambda' is nan in every row of " + a));
+    r = run_cli("plot --metrics " + a + " --labels x,y --out " + (t / "e.svg"));
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains("--labels gives 2 labels for 1 metrics files"));
+    r = run_cli("plot --metrics " + (t / "nope.csv") + " --out " + (t / "e.svg"));
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains("nope.csv"));
+    CHECK(!std::filesystem::exists(t / "e.svg"));
 }

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
         if (cmd == "sample") return cmd_sample(argc, argv);
         if (cmd == "logprob") return cmd_logprob(argc, argv);
         if (cmd == "generate") return cmd_generate(argc, argv);
+        if (cmd == "plot") return cmd_plot(argc, argv);
         std::fprintf(stderr, "symkl: error: unknown command '%s' (commands: train, compare, eval, sample, logprob, generate, demo; see 'symkl --help')\n",
                      cmd.c_str());
         return 2;
