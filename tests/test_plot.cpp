@@ -270,6 +270,9 @@ TEST_CASE("plot: nice ticks step by 1, 2 or 5 times a power of ten", "[plot]") {
     CHECK(tick_label(0.6000000000000001, 0.2) == "0.6");
     CHECK(tick_label(2500, 500) == "2500");
     CHECK(tick_label(0.05, 0.05) == "0.05");
+    CHECK(tick_label(1e-6, 1e-6) == "1e-6");      // tiny and huge values in exponent form
+    CHECK(tick_label(2e8, 1e8) == "2e8");
+    CHECK(tick_label(1.00002, 1e-5) == "1.00002");  // small steps away from zero keep their digits
 
     LogTicks lt = log_ticks(0.03, 40);  // over two decades: the powers of ten are labelled
     CHECK(lt.lo == 0.03);

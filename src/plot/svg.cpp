@@ -173,7 +173,9 @@ void line(std::string& s, double x0, double y0, double x1, double y1, const char
 // Grid lines at the ticks, behind the data.
 void draw_grid(std::string& s, const Layout& L, const Axis& xa, const Axis& ya) {
     s += "<g>\n";
-    for (double v : ya.minor) line(s, L.left, ya.px(v), L.right, ya.px(v), "#f0f0f0", 1);
+    // minor grid lines help over a few decades; over many they would be a grey wash
+    if (ya.log && std::log10(ya.hi / ya.lo) <= 4)
+        for (double v : ya.minor) line(s, L.left, ya.px(v), L.right, ya.px(v), "#f0f0f0", 1);
     for (double v : xa.major) line(s, xa.px(v), L.top, xa.px(v), L.bottom, "#e6e6e6", 1);
     for (double v : ya.major) line(s, L.left, ya.px(v), L.right, ya.px(v), "#e6e6e6", 1);
     s += "</g>\n";
@@ -294,10 +296,19 @@ LogTicks log_ticks(double lo, double hi) {
 std::string tick_label(double v, double step) {
     char buf[64];
     v += 0.0;
-    if (std::fabs(v) >= 1e7 || step < 1e-4) {
+    if (std::fabs(v) >= 1e7 || (v != 0 && std::fabs(v) < 1e-4)) {
         std::snprintf(buf, sizeof buf, "%g", v);
+        // "1e-06" → "1e-6": the exponent without padding zeros
+        std::string g = buf;
+        const size_t e = g.find('e');
+        if (e != std::string::npos) {
+            size_t d = e + 1 + (g[e + 1] == '-' || g[e + 1] == '+');
+            while (d + 1 < g.size() && g[d] == '0') g.erase(d, 1);
+            if (g[e + 1] == '+') g.erase(e + 1, 1);
+            return g;
+        }
     } else {
-        const int decimals = std::max(0, -(int)std::floor(std::log10(step) + 1e-9));
+        const int decimals = std::min(12, std::max(0, -(int)std::floor(std::log10(step) + 1e-9)));
         std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     }
     std::string s = buf;

@@ -73,5 +73,6 @@ struct LogTicks {
 };
 LogTicks log_ticks(double lo, double hi);
 
-// A tick label: the value with the decimals its step needs ("0.2", "14", "2500").
+// A tick label: the value with the decimals its step needs ("0.2", "14", "2500"), or in
+// exponent form below 1e-4 and from 1e7 on ("1e-6", "2e8").
 std::string tick_label(double v, double step);
