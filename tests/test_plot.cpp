@@ -175,7 +175,7 @@ TEST_CASE("plot: an image over 65535 raw bytes uses several stored blocks and ro
     CHECK(d.rgb == rgb);
 }
 
-TEST_CASE("plot: colour ramps rise evenly in lightness; NaN gets its own colour", "[plot]") {
+TEST_CASE("plot: colour ramps rise evenly in lightness, NaN gets its own colour", "[plot]") {
     for (Colormap cm : {Colormap::blue_yellow, Colormap::fire, Colormap::grey}) {
         double prev = -1, lo = 1e9, hi = 0;
         const int n = 16;
@@ -310,7 +310,7 @@ TEST_CASE("plot: a line chart shows title, axis labels and legend, and no NaN", 
     CHECK(svg.rfind("</svg>\n") == svg.size() - 7);
 }
 
-TEST_CASE("plot: NaN splits a line into pieces; a lone point is a dot", "[plot]") {
+TEST_CASE("plot: NaN splits a line into pieces, a lone point is a dot", "[plot]") {
     ChartSpec spec;
     const std::vector<double> x = {0, 1, 2, 3, 4, 5, 6, 7};
     const std::string one = line_chart_svg(spec, {series("a", x, {1, 2, 3, 4, 5, 6, 7, 8})});
@@ -468,7 +468,7 @@ TEST_CASE("plot: learning curves write the charts whose values exist", "[plot]")
 // ---------------------------------------------------------------------------
 // figures of a flow
 
-TEST_CASE("plot: density heatmap and samples of a 2-D flow; the same input writes the same bytes", "[plot]") {
+TEST_CASE("plot: density heatmap and samples of a 2-D flow, the same input writes the same bytes", "[plot]") {
     Flow f;
     FlowConfig cfg;
     cfg.layers = 2;
