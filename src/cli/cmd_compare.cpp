@@ -16,6 +16,8 @@
 #include "cli/run.h"
 #include "io/csv.h"
 #include "io/file.h"
+#include "plot/figures.h"
+#include "plot/metrics_file.h"
 #include "tensor/error.h"
 
 static CommandSpec compare_spec() {
@@ -172,6 +174,20 @@ int cmd_compare(int argc, char** argv) {
                   "%s, %ld training points, %ld steps, seeds 0..%ld: median [min, max] over seeds (nats).\n\n",
                   base.data.data.c_str(), base.data.n_train > 0 ? base.data.n_train : 200L, base.steps, seeds - 1);
     write_file_atomic(out + "/summary.md", std::string(head) + md);
+    if (base.figures) {  // median and min-max band over seeds, one curve per method
+        std::vector<RunGroup> groups;
+        for (const std::string& m : methods) {
+            RunGroup g{m, {}};
+            for (const Job& j : jobs)
+                if (j.method == m && j.r.exit_code == 0) g.runs.push_back(read_metrics(j.s.out + "/metrics.csv"));
+            if (!g.runs.empty()) groups.push_back(g);
+        }
+        try {
+            if (!groups.empty()) learning_curves(out, groups);
+        } catch (const symkl::Error& e) {
+            std::fprintf(stderr, "symkl: warning: figures not drawn: %s\n", e.what());
+        }
+    }
     std::printf("\n%s%s\nper-run results in %s/results.csv, table in %s/summary.md\n", head, md.c_str(), out.c_str(),
                 out.c_str());
     return failures ? 3 : 0;

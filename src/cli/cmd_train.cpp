@@ -42,6 +42,9 @@ static CommandSpec train_spec() {
         "  model.safetensors  the main flow (rewritten at every logged step: the last good state is kept)\n"
         "  proxy.safetensors  the proxy (jeffreys, penalty); an EBM's carries its log Z estimate\n"
         "  config.json        every setting of the run, including the eps and sigma0 actually used\n"
+        "  density.png        the learnt density on a grid over the data (2-D data)\n"
+        "  samples.svg        2000 samples of the flow over the training points (2-D data)\n"
+        "  nll.svg, kl.svg, lambda.svg   learning curves (docs/figures.md)\n"
         "\n"
         "Same command and seed give byte-identical metrics.csv and model files for any --threads.\n"
         "Exit codes: 0 done, 2 bad input, 3 stopped on a non-finite value (see --on-nonfinite).\n",

@@ -10,6 +10,7 @@ int cmd_eval(int argc, char** argv);
 int cmd_sample(int argc, char** argv);
 int cmd_logprob(int argc, char** argv);
 int cmd_generate(int argc, char** argv);
+int cmd_plot(int argc, char** argv);
 
 // Sets the OpenMP thread count (0 = the runtime's default); a no-op without OpenMP.
 void set_threads(long threads);

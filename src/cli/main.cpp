@@ -22,6 +22,7 @@ static const char* TOP_HELP =
     "  sample     draw points from a trained model into a CSV file\n"
     "  logprob    log p(x) of a trained model for every row of a CSV file\n"
     "  generate   write points of a generated data set (8gaussians, moons, ...) to CSV\n"
+    "  plot       draw a chart (SVG) from one or more metrics.csv files\n"
     "  demo       the `make run` demo: MLE and the adaptive method on 8gaussians with 200 points\n"
     "\n"
     "examples:\n"
@@ -50,7 +51,8 @@ int main(int argc, char** argv) {
         if (cmd == "sample") return cmd_sample(argc, argv);
         if (cmd == "logprob") return cmd_logprob(argc, argv);
         if (cmd == "generate") return cmd_generate(argc, argv);
-        std::fprintf(stderr, "symkl: error: unknown command '%s' (commands: train, compare, eval, sample, logprob, generate, demo; see 'symkl --help')\n",
+        if (cmd == "plot") return cmd_plot(argc, argv);
+        std::fprintf(stderr, "symkl: error: unknown command '%s' (commands: train, compare, eval, sample, logprob, generate, plot, demo; see 'symkl --help')\n",
                      cmd.c_str());
         return 2;
     } catch (const symkl::Error& e) {

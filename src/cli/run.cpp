@@ -13,6 +13,8 @@
 #include "io/csv.h"
 #include "io/file.h"
 #include "io/json.h"
+#include "plot/figures.h"
+#include "plot/metrics_file.h"
 #include "tensor/error.h"
 
 std::vector<OptSpec> training_options() {
@@ -63,6 +65,7 @@ std::vector<OptSpec> training_options() {
         {"--threads", "T", "0", "OpenMP threads (0 = all cores); results do not depend on it"},
         {"--log-every", "N", "100", "evaluate, log and checkpoint every N steps"},
         {"--n-eval", "N", "10000", "model samples for the reverse KL (and the EBM's log Z in checkpoints)"},
+        {"--no-figures", nullptr, "", "do not draw the run's figures (density.png, samples.svg, nll.svg, ...)"},
         {"--quiet", nullptr, "", "no progress on stderr"},
     };
 }
@@ -126,6 +129,7 @@ void read_training_options(const Args& a, RunSettings& s) {
     s.log_every = a.integer("--log-every", 1, 1000000000);
     s.n_eval = a.integer("--n-eval", 1, 100000000);
     s.quiet = a.on("--quiet");
+    s.figures = !a.on("--no-figures");
 }
 
 static bool uses_proxy(const RunSettings& s) {
@@ -376,6 +380,20 @@ RunResult run_training(RunSettings s) {
     progress.end();
     res.lambda = with_proxy ? t.lambda : NAN;
     res.u = t.u;
+    // Figures (docs/figures.md). Their own stream, split after the others, so drawing
+    // them changes no number of the run; a failure to draw is a warning, not an error.
+    if (s.figures) {
+        Rng plot_rng = master.split();
+        try {
+            if (D == 2 && res.exit_code == 0) {
+                density_heatmap(s.out + "/density.png", flow, d.train, 256, 256);
+                samples_scatter(s.out + "/samples.svg", flow, d.train, 2000, plot_rng);
+            }
+            learning_curves(s.out, {RunGroup{"", {read_metrics(metrics_path)}}});
+        } catch (const symkl::Error& e) {
+            std::fprintf(stderr, "symkl: warning: figures not drawn: %s\n", e.what());
+        }
+    }
     return res;
 }
 

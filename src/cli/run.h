@@ -24,6 +24,7 @@ struct RunSettings {
     uint64_t seed = 0;
     std::string out;
     bool quiet = false;
+    bool figures = true;              // draw density.png, samples.svg (2-D) and the learning curves
     std::string label;                // prefix of progress lines ("" for a single run)
 };
 

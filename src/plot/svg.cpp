@@ -1,0 +1,540 @@
+// svg.cpp — line charts and scatter plots as SVG text (see svg.h).
+//
+// A chart is drawn in three passes: find the data range of each axis, lay out the
+// margins (the y tick labels set the left margin, the legend the right one), then emit
+// the elements back to front: grid, bands, lines or points, frame, ticks, labels, legend.
+// Text widths are estimated (0.6 em per character, a little wider than most sans-serif
+// fonts' average) since SVG leaves measuring to the viewer.
+#include "plot/svg.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "io/file.h"
+#include "tensor/error.h"
+
+namespace {
+
+// Okabe and Ito's colour-blind-safe palette, blue and vermillion first (the pair that
+// stays most distinct under every common form of colour blindness); their yellow is
+// left out as too light on white.
+const char* const PALETTE[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"};
+const int PALETTE_N = 7;
+
+const char* FONT = "DejaVu Sans, Helvetica, Arial, sans-serif";
+const double TICK_FONT = 12, LABEL_FONT = 13, TITLE_FONT = 15, LEGEND_FONT = 12;
+const double LEGEND_ROW = 20, LEGEND_SWATCH = 26;
+
+// Pixel coordinates with two decimals; "-0.00" is written "0.00" so the text does not
+// depend on the sign of a rounding error.
+std::string num(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    if (std::string(buf) == "-0.00") return "0.00";
+    return buf;
+}
+
+std::string xml_escape(const std::string& s) {
+    std::string r;
+    for (char c : s) {
+        switch (c) {
+            case '&': r += "&amp;"; break;
+            case '<': r += "&lt;"; break;
+            case '>': r += "&gt;"; break;
+            case '"': r += "&quot;"; break;
+            default: r += c;
+        }
+    }
+    return r;
+}
+
+// Estimated width in pixels: UTF-8 continuation bytes do not count as characters.
+double text_width(const std::string& s, double font_px) {
+    int n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return 0.6 * font_px * n;
+}
+
+double pow10_int(int e) {
+    // 10^e by repeated multiplication: exact up to 10^22, the same bits everywhere.
+    double p = 1;
+    for (int i = 0; i < (e < 0 ? -e : e); i++) p *= 10;
+    return e < 0 ? 1 / p : p;
+}
+
+struct Axis {
+    bool log = false;
+    double lo = 0, hi = 1;             // data range (both positive on a log axis)
+    double p_lo = 0, p_hi = 1;         // pixel positions of lo and hi
+    std::vector<double> major, minor;  // tick values in data units
+    std::vector<std::string> labels;   // one per major tick ("" = unlabelled)
+
+    double t(double v) const {
+        return log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (v - lo) / (hi - lo);
+    }
+    double px(double v) const { return p_lo + t(v) * (p_hi - p_lo); }
+    // a value that can be placed on this axis
+    bool ok(double v) const { return std::isfinite(v) && (!log || v > 0); }
+};
+
+// Linear ticks with at most max_ticks labels.
+void set_linear_ticks(Axis& a, int max_ticks) {
+    double step = 0;
+    a.major = nice_ticks(a.lo, a.hi, max_ticks, &step);
+    a.minor.clear();
+    a.labels.clear();
+    for (double v : a.major) a.labels.push_back(tick_label(v, step));
+}
+
+void set_log_ticks(Axis& a, int max_labels) {
+    const LogTicks lt = log_ticks(a.lo, a.hi);
+    a.lo = lt.lo, a.hi = lt.hi;
+    a.major = lt.major;
+    a.minor = lt.minor;
+    a.labels.clear();
+    // many decades: label every second (third, ...) one so the labels do not collide
+    const size_t every = std::max<size_t>(1, (a.major.size() + max_labels - 1) / std::max(1, max_labels));
+    for (size_t i = 0; i < a.major.size(); i++)
+        a.labels.push_back(i % every == 0 ? tick_label(a.major[i], a.major[i]) : "");
+}
+
+double max_label_width(const Axis& a) {
+    double w = 0;
+    for (const std::string& s : a.labels) w = std::max(w, text_width(s, TICK_FONT));
+    return w;
+}
+
+// Pads a linear range by `frac` of its span on each side; a single value gets a span.
+void pad_range(double& lo, double& hi, double frac) {
+    if (hi - lo <= 1e-12 * std::max(std::fabs(lo), std::fabs(hi))) {
+        const double d = lo == 0 ? 1 : 0.05 * std::fabs(lo);
+        lo -= d, hi += d;
+        return;
+    }
+    const double d = frac * (hi - lo);
+    lo -= d, hi += d;
+}
+
+struct Layout {
+    int width = 0, height = 0;
+    double left = 0, top = 0, right = 0, bottom = 0;  // the plot area, in pixels
+    double legend_x = 0;
+    bool legend = false;
+};
+
+// Margins from the title, the axis labels and the legend; the y axis's ticks need the
+// plot height (known first), the x axis's need the plot width (known once the left
+// margin is, which depends on the y tick labels).
+void layout_axes(Layout& L, Axis& xa, Axis& ya, const ChartSpec& spec, double legend_text_w) {
+    L.width = spec.width, L.height = spec.height;
+    L.top = spec.title.empty() ? 16 : 42;
+    L.bottom = spec.height - (spec.xlabel.empty() ? 32 : 52);
+    const double plot_h = L.bottom - L.top;
+    const int max_y = std::max(2, std::min(10, (int)(plot_h / 40)));
+    if (ya.log) set_log_ticks(ya, max_y);
+    else set_linear_ticks(ya, max_y);
+    L.left = 8 + (spec.ylabel.empty() ? 0 : 24) + max_label_width(ya) + 10;
+    L.legend = legend_text_w > 0;
+    L.right = spec.width - (L.legend ? 18 + LEGEND_SWATCH + 8 + legend_text_w + 12 : 24);
+    L.legend_x = L.right + 18;
+    const double plot_w = L.right - L.left;
+    if (plot_w < 80 || plot_h < 60)
+        throw symkl::Error("a " + std::to_string(spec.width) + "x" + std::to_string(spec.height) +
+                           " chart leaves no room to plot: make it larger or the labels shorter");
+    // The most x ticks whose labels (with a gap) fit side by side.
+    for (int max_x = 10; max_x >= 2; max_x--) {
+        set_linear_ticks(xa, max_x);
+        if ((double)xa.major.size() * (max_label_width(xa) + 18) <= plot_w) break;
+    }
+    xa.p_lo = L.left, xa.p_hi = L.right;
+    ya.p_lo = L.bottom, ya.p_hi = L.top;
+}
+
+void svg_begin(std::string& s, const ChartSpec& spec) {
+    s += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    s += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(spec.width) + "\" height=\"" +
+         std::to_string(spec.height) + "\" viewBox=\"0 0 " + std::to_string(spec.width) + " " +
+         std::to_string(spec.height) + "\" font-family=\"" + FONT + "\">\n";
+    s += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
+}
+
+void text(std::string& s, double x, double y, double size, const char* anchor, const std::string& str,
+          const char* extra = "") {
+    s += "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" font-size=\"" + num(size) + "\" text-anchor=\"" + anchor +
+         "\"" + extra + ">" + xml_escape(str) + "</text>\n";
+}
+
+void line(std::string& s, double x0, double y0, double x1, double y1, const char* stroke, double w) {
+    s += "<line x1=\"" + num(x0) + "\" y1=\"" + num(y0) + "\" x2=\"" + num(x1) + "\" y2=\"" + num(y1) +
+         "\" stroke=\"" + stroke + "\" stroke-width=\"" + num(w) + "\"/>\n";
+}
+
+// Grid lines at the ticks, behind the data.
+void draw_grid(std::string& s, const Layout& L, const Axis& xa, const Axis& ya) {
+    s += "<g>\n";
+    // minor grid lines help over a few decades; over many they would be a grey wash
+    if (ya.log && std::log10(ya.hi / ya.lo) <= 4)
+        for (double v : ya.minor) line(s, L.left, ya.px(v), L.right, ya.px(v), "#f0f0f0", 1);
+    for (double v : xa.major) line(s, xa.px(v), L.top, xa.px(v), L.bottom, "#e6e6e6", 1);
+    for (double v : ya.major) line(s, L.left, ya.px(v), L.right, ya.px(v), "#e6e6e6", 1);
+    s += "</g>\n";
+}
+
+// Frame, tick marks, tick labels, axis labels and title, over the data.
+void draw_axes(std::string& s, const Layout& L, const Axis& xa, const Axis& ya, const ChartSpec& spec) {
+    s += "<rect x=\"" + num(L.left) + "\" y=\"" + num(L.top) + "\" width=\"" + num(L.right - L.left) +
+         "\" height=\"" + num(L.bottom - L.top) + "\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1\"/>\n";
+    s += "<g fill=\"#222222\">\n";
+    for (size_t i = 0; i < xa.major.size(); i++) {
+        const double x = xa.px(xa.major[i]);
+        line(s, x, L.bottom, x, L.bottom + 5, "#444444", 1);
+        text(s, x, L.bottom + 19, TICK_FONT, "middle", xa.labels[i]);
+    }
+    for (double v : ya.minor) line(s, L.left - 3, ya.px(v), L.left, ya.px(v), "#444444", 1);
+    for (size_t i = 0; i < ya.major.size(); i++) {
+        const double y = ya.px(ya.major[i]);
+        line(s, L.left - 5, y, L.left, y, "#444444", 1);
+        text(s, L.left - 8, y + 4, TICK_FONT, "end", ya.labels[i]);
+    }
+    const double mid_x = 0.5 * (L.left + L.right), mid_y = 0.5 * (L.top + L.bottom);
+    // The title is centred over the plot but kept inside the chart; one too long for the
+    // chart is set smaller rather than cut off (bold text is about 10% wider).
+    const double title_w = 1.1 * text_width(spec.title, TITLE_FONT);
+    const double title_font = std::max(9.0, std::min(TITLE_FONT, TITLE_FONT * (L.width - 16) / std::max(1.0, title_w)));
+    const double half = 0.5 * title_w * title_font / TITLE_FONT;
+    const double title_x = std::min(std::max(mid_x, 8 + half), L.width - 8 - half);
+    if (!spec.xlabel.empty()) text(s, mid_x, L.bottom + 42, LABEL_FONT, "middle", spec.xlabel);
+    if (!spec.ylabel.empty()) {
+        const std::string rot = " transform=\"rotate(-90 " + num(20) + " " + num(mid_y) + ")\"";
+        text(s, 20, mid_y, LABEL_FONT, "middle", spec.ylabel, rot.c_str());
+    }
+    if (!spec.title.empty()) text(s, title_x, 26, title_font, "middle", spec.title, " font-weight=\"bold\"");
+    s += "</g>\n";
+}
+
+const char* dash_array(Dash d) {
+    switch (d) {
+        case Dash::dashed: return "7 4";
+        case Dash::dotted: return "1.5 3.5";
+        case Dash::solid: break;
+    }
+    return "";
+}
+
+std::string stroke_attrs(const char* colour, double width, Dash d) {
+    std::string a = std::string(" fill=\"none\" stroke=\"") + colour + "\" stroke-width=\"" + num(width) +
+                    "\" stroke-linejoin=\"round\" stroke-linecap=\"round\"";
+    if (d != Dash::solid) a += std::string(" stroke-dasharray=\"") + dash_array(d) + "\"";
+    return a;
+}
+
+void check_sizes(const ChartSpec& spec) {
+    if (spec.width < 200 || spec.height < 150 || spec.width > 20000 || spec.height > 20000)
+        throw symkl::Error("chart size " + std::to_string(spec.width) + "x" + std::to_string(spec.height) +
+                           " is out of range (200x150 to 20000x20000 pixels)");
+}
+
+std::string series_name(const Series& s, size_t i) {
+    return s.label.empty() ? "series " + std::to_string(i + 1) : "series '" + s.label + "'";
+}
+
+}  // namespace
+
+const char* palette_colour(int i) { return PALETTE[((i % PALETTE_N) + PALETTE_N) % PALETTE_N]; }
+
+std::vector<double> nice_ticks(double lo, double hi, int max_ticks, double* step) {
+    if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi) || max_ticks < 1)
+        throw symkl::Error("nice_ticks needs a finite range lo < hi and max_ticks >= 1");
+    // Try steps 1, 2, 5 × 10^e upwards from a power of ten below span / max_ticks; the
+    // first one that gives few enough ticks is the finest readable one.
+    int e = (int)std::floor(std::log10((hi - lo) / max_ticks));
+    const double eps = 1e-9;  // a tick within 1e-9 steps of an end still counts as inside
+    for (;; e++) {
+        for (int m : {1, 2, 5}) {
+            const double s = m * pow10_int(e);
+            const double k0 = std::ceil(lo / s - eps), k1 = std::floor(hi / s + eps);
+            if (k1 - k0 + 1 > max_ticks) continue;
+            std::vector<double> t;
+            for (double k = k0; k <= k1; k++)
+                // k·m / 10^-e rather than k·s: integers divided by an exact power of ten
+                // round once, so 3·0.2 comes out as 0.6, not 0.6000000000000001.
+                t.push_back((e < 0 ? k * m / pow10_int(-e) : k * s) + 0.0);  // + 0.0 turns −0 into 0
+            *step = s;
+            return t;
+        }
+    }
+}
+
+// m · 10^e, rounded once (m / 10^-e for negative e: an exact integer over an exact power)
+static double times_pow10(int m, int e) { return e < 0 ? m / pow10_int(-e) : m * pow10_int(e); }
+
+LogTicks log_ticks(double lo, double hi) {
+    if (!(std::isfinite(lo) && std::isfinite(hi) && lo > 0 && lo < hi))
+        throw symkl::Error("log_ticks needs a finite range 0 < lo < hi");
+    const double eps = 1e-9;  // relative: a tick this close to an end is inside
+    for (int pass = 0;; pass++) {
+        LogTicks r;
+        r.lo = lo, r.hi = hi;
+        const bool fine = std::log10(hi / lo) <= 2 + eps;  // two decades or less: 2 and 5 are labelled
+        const int e0 = (int)std::floor(std::log10(lo)), e1 = (int)std::ceil(std::log10(hi));
+        for (int e = e0; e <= e1; e++)
+            for (int m = 1; m <= 9; m++) {
+                const double v = times_pow10(m, e);
+                if (v < lo * (1 - eps) || v > hi * (1 + eps)) continue;
+                (m == 1 || (fine && (m == 2 || m == 5)) ? r.major : r.minor).push_back(v);
+            }
+        if (r.major.size() >= 2 || pass > 0) return r;
+        // Too narrow to read: widen to whole decades (then 1, 2, 5 and 10 are inside).
+        const int w0 = (int)std::floor(std::log10(lo) + eps);
+        int w1 = (int)std::ceil(std::log10(hi) - eps);
+        if (w1 <= w0) w1 = w0 + 1;
+        lo = pow10_int(w0), hi = pow10_int(w1);
+    }
+}
+
+std::string tick_label(double v, double step) {
+    char buf[64];
+    v += 0.0;
+    if (std::fabs(v) >= 1e7 || (v != 0 && std::fabs(v) < 1e-4)) {
+        std::snprintf(buf, sizeof buf, "%g", v);
+        // "1e-06" → "1e-6": the exponent without padding zeros
+        std::string g = buf;
+        const size_t e = g.find('e');
+        if (e != std::string::npos) {
+            size_t d = e + 1 + (g[e + 1] == '-' || g[e + 1] == '+');
+            while (d + 1 < g.size() && g[d] == '0') g.erase(d, 1);
+            if (g[e + 1] == '+') g.erase(e + 1, 1);
+            return g;
+        }
+    } else {
+        const int decimals = std::min(12, std::max(0, -(int)std::floor(std::log10(step) + 1e-9)));
+        std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    }
+    std::string s = buf;
+    // a value that rounds to zero prints without a sign
+    if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
+    return s;
+}
+
+// ---------------------------------------------------------------------------
+// Line chart
+
+std::string line_chart_svg(const ChartSpec& spec, const std::vector<Series>& series) {
+    check_sizes(spec);
+    if (series.empty()) throw symkl::Error("a line chart needs at least one series");
+    Axis xa, ya;
+    ya.log = spec.log_y;
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY, legend_w = 0;
+    for (size_t i = 0; i < series.size(); i++) {
+        const Series& s = series[i];
+        const size_t n = s.x.size();
+        if (s.y_med.size() != n)
+            throw symkl::Error(series_name(s, i) + ": x has " + std::to_string(n) + " values but y_med has " +
+                               std::to_string(s.y_med.size()));
+        if (s.y_lo.size() != s.y_hi.size() || (!s.y_lo.empty() && s.y_lo.size() != n))
+            throw symkl::Error(series_name(s, i) + ": y_lo and y_hi must both be empty (no band) or have " +
+                               std::to_string(n) + " values like x, got " + std::to_string(s.y_lo.size()) + " and " +
+                               std::to_string(s.y_hi.size()));
+        for (size_t k = 0; k < n; k++) {
+            if (!std::isfinite(s.x[k])) continue;
+            bool any = false;
+            for (double y : {s.y_med[k], s.y_lo.empty() ? NAN : s.y_lo[k], s.y_hi.empty() ? NAN : s.y_hi[k]})
+                if (ya.ok(y)) y0 = std::min(y0, y), y1 = std::max(y1, y), any = true;
+            if (any) x0 = std::min(x0, s.x[k]), x1 = std::max(x1, s.x[k]);
+        }
+        if (!s.label.empty()) legend_w = std::max(legend_w, text_width(s.label, LEGEND_FONT));
+    }
+    if (!(x0 <= x1))
+        throw symkl::Error(std::string("nothing to draw: no series has a point with finite x and ") +
+                           (spec.log_y ? "positive y (a log axis cannot show values <= 0)" : "finite y"));
+    pad_range(x0, x1, 0.02);
+    xa.lo = x0, xa.hi = x1;
+    if (ya.log) {
+        // 5% of the span on each side, in log10 units
+        const double f = y1 > y0 ? std::pow(y1 / y0, 0.05) : 2;
+        ya.lo = y0 / f, ya.hi = y1 * f;
+    } else {
+        pad_range(y0, y1, 0.05);
+        ya.lo = y0, ya.hi = y1;
+    }
+    Layout L;
+    layout_axes(L, xa, ya, spec, legend_w);
+
+    std::string out;
+    svg_begin(out, spec);
+    draw_grid(out, L, xa, ya);
+    out += "<clipPath id=\"plot-area\"><rect x=\"" + num(L.left) + "\" y=\"" + num(L.top) + "\" width=\"" +
+           num(L.right - L.left) + "\" height=\"" + num(L.bottom - L.top) + "\"/></clipPath>\n";
+    out += "<g clip-path=\"url(#plot-area)\">\n";
+    // Bands first, so every line is drawn over every band.
+    for (size_t i = 0; i < series.size(); i++) {
+        const Series& s = series[i];
+        if (s.y_lo.empty()) continue;
+        const char* colour = palette_colour(s.colour >= 0 ? s.colour : (int)i);
+        // one polygon per run of points with finite x, lo and hi: the top edge left to
+        // right, then the bottom edge right to left
+        size_t k = 0;
+        while (k < s.x.size()) {
+            auto ok = [&](size_t j) { return xa.ok(s.x[j]) && ya.ok(s.y_lo[j]) && ya.ok(s.y_hi[j]); };
+            if (!ok(k)) { k++; continue; }
+            size_t end = k;
+            while (end < s.x.size() && ok(end)) end++;
+            if (end - k >= 2) {
+                out += std::string("<polygon fill=\"") + colour + "\" fill-opacity=\"0.18\" stroke=\"none\" points=\"";
+                for (size_t j = k; j < end; j++) out += num(xa.px(s.x[j])) + "," + num(ya.px(s.y_hi[j])) + " ";
+                for (size_t j = end; j-- > k;)
+                    out += num(xa.px(s.x[j])) + "," + num(ya.px(s.y_lo[j])) + (j > k ? " " : "");
+                out += "\"/>\n";
+            }
+            k = end;
+        }
+    }
+    // Median lines: one polyline per run of drawable points; a lone point is a dot.
+    for (size_t i = 0; i < series.size(); i++) {
+        const Series& s = series[i];
+        const char* colour = palette_colour(s.colour >= 0 ? s.colour : (int)i);
+        size_t k = 0;
+        while (k < s.x.size()) {
+            auto ok = [&](size_t j) { return xa.ok(s.x[j]) && ya.ok(s.y_med[j]); };
+            if (!ok(k)) { k++; continue; }
+            size_t end = k;
+            while (end < s.x.size() && ok(end)) end++;
+            if (end - k == 1) {
+                out += "<circle cx=\"" + num(xa.px(s.x[k])) + "\" cy=\"" + num(ya.px(s.y_med[k])) +
+                       "\" r=\"2.50\" fill=\"" + colour + "\"/>\n";
+            } else {
+                out += "<polyline" + stroke_attrs(colour, 1.8, s.dash) + " points=\"";
+                for (size_t j = k; j < end; j++)
+                    out += num(xa.px(s.x[j])) + "," + num(ya.px(s.y_med[j])) + (j + 1 < end ? " " : "");
+                out += "\"/>\n";
+            }
+            k = end;
+        }
+    }
+    out += "</g>\n";
+    draw_axes(out, L, xa, ya, spec);
+    if (L.legend) {
+        out += "<g>\n";
+        double y = L.top + 10;
+        for (size_t i = 0; i < series.size(); i++) {
+            const Series& s = series[i];
+            if (s.label.empty()) continue;
+            const char* colour = palette_colour(s.colour >= 0 ? s.colour : (int)i);
+            if (!s.y_lo.empty())
+                out += "<rect x=\"" + num(L.legend_x) + "\" y=\"" + num(y - 6) + "\" width=\"" + num(LEGEND_SWATCH) +
+                       "\" height=\"12.00\" fill=\"" + colour + "\" fill-opacity=\"0.18\"/>\n";
+            out += "<line x1=\"" + num(L.legend_x) + "\" y1=\"" + num(y) + "\" x2=\"" + num(L.legend_x + LEGEND_SWATCH) +
+                   "\" y2=\"" + num(y) + "\"" + stroke_attrs(colour, 2, s.dash) + "/>\n";
+            text(out, L.legend_x + LEGEND_SWATCH + 8, y + 4, LEGEND_FONT, "start", s.label, " fill=\"#222222\"");
+            y += LEGEND_ROW;
+        }
+        out += "</g>\n";
+    }
+    out += "</svg>\n";
+    return out;
+}
+
+void write_line_chart(const std::string& path, const ChartSpec& spec, const std::vector<Series>& series) {
+    std::string svg;
+    try {
+        svg = line_chart_svg(spec, series);
+    } catch (const symkl::Error& e) {
+        throw symkl::Error("cannot draw '" + path + "': " + e.what());
+    }
+    write_file_atomic(path, svg);
+}
+
+// ---------------------------------------------------------------------------
+// Scatter plot
+
+std::string scatter_svg(const ChartSpec& spec, const std::vector<PointSet>& sets, Aspect aspect) {
+    check_sizes(spec);
+    if (spec.log_y) throw symkl::Error("a scatter plot has linear axes: log_y is not supported");
+    if (sets.empty()) throw symkl::Error("a scatter plot needs at least one point set");
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY, legend_w = 0;
+    for (size_t i = 0; i < sets.size(); i++) {
+        const PointSet& p = sets[i];
+        if (p.x.size() != p.y.size())
+            throw symkl::Error("point set " + (p.label.empty() ? std::to_string(i + 1) : "'" + p.label + "'") +
+                               ": x has " + std::to_string(p.x.size()) + " values but y has " +
+                               std::to_string(p.y.size()));
+        for (size_t k = 0; k < p.x.size(); k++)
+            if (std::isfinite(p.x[k]) && std::isfinite(p.y[k]))
+                x0 = std::min(x0, p.x[k]), x1 = std::max(x1, p.x[k]), y0 = std::min(y0, p.y[k]),
+                y1 = std::max(y1, p.y[k]);
+        if (!p.label.empty()) legend_w = std::max(legend_w, text_width(p.label, LEGEND_FONT));
+    }
+    if (!(x0 <= x1)) throw symkl::Error("nothing to draw: no point set has a finite point");
+    pad_range(x0, x1, 0.05);
+    pad_range(y0, y1, 0.05);
+    Axis xa, ya;
+    xa.lo = x0, xa.hi = x1, ya.lo = y0, ya.hi = y1;
+    Layout L;
+    layout_axes(L, xa, ya, spec, legend_w);
+    if (aspect == Aspect::equal) {
+        // Widen the range that has fewer data units per pixel, about its centre, until
+        // both axes have the same; then the ticks are laid out again for the new ranges.
+        const double ux = (x1 - x0) / (L.right - L.left), uy = (y1 - y0) / (L.bottom - L.top), u = std::max(ux, uy);
+        const double cx = 0.5 * (x0 + x1), cy = 0.5 * (y0 + y1);
+        const double hx = 0.5 * u * (L.right - L.left), hy = 0.5 * u * (L.bottom - L.top);
+        xa.lo = cx - hx, xa.hi = cx + hx, ya.lo = cy - hy, ya.hi = cy + hy;
+        const Layout before = L;
+        layout_axes(L, xa, ya, spec, legend_w);
+        // New y labels may have changed the left margin and so the plot width; keep the
+        // scale equal by giving the x range the new width's share.
+        if (L.right - L.left != before.right - before.left) {
+            const double h = 0.5 * u * (L.right - L.left);
+            xa.lo = cx - h, xa.hi = cx + h;
+            for (int max_x = 10; max_x >= 2; max_x--) {
+                set_linear_ticks(xa, max_x);
+                if ((double)xa.major.size() * (max_label_width(xa) + 18) <= L.right - L.left) break;
+            }
+        }
+    }
+
+    std::string out;
+    svg_begin(out, spec);
+    draw_grid(out, L, xa, ya);
+    out += "<clipPath id=\"plot-area\"><rect x=\"" + num(L.left) + "\" y=\"" + num(L.top) + "\" width=\"" +
+           num(L.right - L.left) + "\" height=\"" + num(L.bottom - L.top) + "\"/></clipPath>\n";
+    out += "<g clip-path=\"url(#plot-area)\">\n";
+    for (size_t i = 0; i < sets.size(); i++) {
+        const PointSet& p = sets[i];
+        const char* colour = palette_colour(p.colour >= 0 ? p.colour : (int)i);
+        out += std::string("<g fill=\"") + colour + "\" fill-opacity=\"" + num(p.opacity) + "\">\n";
+        const std::string r = num(p.radius);
+        for (size_t k = 0; k < p.x.size(); k++)
+            if (std::isfinite(p.x[k]) && std::isfinite(p.y[k]))
+                out += "<circle cx=\"" + num(xa.px(p.x[k])) + "\" cy=\"" + num(ya.px(p.y[k])) + "\" r=\"" + r + "\"/>\n";
+        out += "</g>\n";
+    }
+    out += "</g>\n";
+    draw_axes(out, L, xa, ya, spec);
+    if (L.legend) {
+        out += "<g>\n";
+        double y = L.top + 10;
+        for (size_t i = 0; i < sets.size(); i++) {
+            const PointSet& p = sets[i];
+            if (p.label.empty()) continue;
+            const char* colour = palette_colour(p.colour >= 0 ? p.colour : (int)i);
+            out += "<circle cx=\"" + num(L.legend_x + LEGEND_SWATCH / 2) + "\" cy=\"" + num(y) + "\" r=\"" +
+                   num(std::max(3.0, std::min(6.0, p.radius))) + "\" fill=\"" + colour + "\"/>\n";
+            text(out, L.legend_x + LEGEND_SWATCH + 8, y + 4, LEGEND_FONT, "start", p.label, " fill=\"#222222\"");
+            y += LEGEND_ROW;
+        }
+        out += "</g>\n";
+    }
+    out += "</svg>\n";
+    return out;
+}
+
+void write_scatter(const std::string& path, const ChartSpec& spec, const std::vector<PointSet>& sets, Aspect aspect) {
+    std::string svg;
+    try {
+        svg = scatter_svg(spec, sets, aspect);
+    } catch (const symkl::Error& e) {
+        throw symkl::Error("cannot draw '" + path + "': " + e.what());
+    }
+    write_file_atomic(path, svg);
+}
