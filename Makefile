@@ -78,7 +78,7 @@ BENCH := $(BUILD)/symkl_bench
 
 .PHONY: all run test bench debug clean catch2 check-determinism data
 
-all: $(BIN)
+all: $(BIN) $(BENCH)
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(dir $@)

@@ -31,13 +31,16 @@ static double bench_mle(const Scale_& s, int repeats) {
     flow_init(flow, rng);
     Tensor train(4096, s.D);
     for (Real& v : train.data) v = (Real)rng.normal();
-    MLETrainer t;
-    mle_trainer_init(t, flow, s.B, AdamConfig{}, 0);
-    mle_step(t, train, rng);  // warm-up: first touch of every buffer
+    TrainerConfig tc;
+    tc.method = Method::mle;
+    tc.batch = s.B;
+    Trainer t;
+    trainer_init(t, tc, flow, nullptr);
+    train_step(t, train, rng);  // warm-up: first touch of every buffer
     std::vector<double> ms;
     for (int r = 0; r < repeats; r++) {
         const auto t0 = std::chrono::steady_clock::now();
-        mle_step(t, train, rng);
+        train_step(t, train, rng);
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
     std::sort(ms.begin(), ms.end());

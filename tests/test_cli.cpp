@@ -76,7 +76,8 @@ static bool finite_field(const std::map<std::string, std::string>& row, const st
     return it != row.end() && std::isfinite(std::strtod(it->second.c_str(), nullptr));
 }
 
-static const char* SMALL = "--n-train 64 --batch 32 --layers 2 --hidden 8 --n-test 500 --n-eval 500 --quiet";
+// Small and fast; figures are off except where a test checks them.
+static const char* SMALL = "--n-train 64 --batch 32 --layers 2 --hidden 8 --n-test 500 --n-eval 500 --quiet --no-figures";
 
 TEST_CASE("cli: help teaches every command and exits 0", "[cli]") {
     Run r = run("--help");
@@ -214,15 +215,15 @@ TEST_CASE("cli: train, sample, logprob and eval fit together; errors on misuse",
 TEST_CASE("cli: the same seed gives byte-identical outputs with 1 and 2 threads", "[cli][determinism]") {
     TempDir t;
     // width 256 and batch 64 put the matmuls above the parallel threshold (tensor/parallel.h)
-    const std::string common = "train --data 8gaussians --steps 30 --log-every 10 --seed 3 --n-train 64 --batch 64 "
-                               "--layers 2 --hidden 256 --act silu --n-test 500 --n-eval 500 --quiet";
+    const std::string common = "train --data 8gaussians --steps 12 --log-every 6 --seed 3 --n-train 64 --batch 64 "
+                               "--layers 2 --hidden 256 --act silu --n-test 500 --n-eval 500 --quiet --no-figures";
     REQUIRE(run(common + " --threads 1 --out " + (t / "t1")).code == 0);
     REQUIRE(run(common + " --threads 2 --out " + (t / "t2")).code == 0);
     CHECK(slurp(t / "t1/metrics.csv") == slurp(t / "t2/metrics.csv"));
     CHECK(slurp(t / "t1/model.safetensors") == slurp(t / "t2/model.safetensors"));
     // the adaptive method with either proxy: both models and every logged value
     for (const char* proxy : {"ebm", "flow"}) {
-        const std::string j = common + " --method jeffreys --samples 64 --proxy-hidden 256 --ebm-hidden 256 --proxy " + proxy;
+        const std::string j = common + " --method jeffreys --samples 64 --proxy-layers 2 --proxy-hidden 256 --ebm-hidden 256 --proxy " + proxy;
         REQUIRE(run(j + " --threads 1 --out " + (t / "j1")).code == 0);
         REQUIRE(run(j + " --threads 2 --out " + (t / "j2")).code == 0);
         INFO("proxy " << proxy);
@@ -329,4 +330,17 @@ TEST_CASE("cli: wgan trains the flow as a generator and logs the critic", "[cli]
     const auto row = last_row(m);
     for (const char* col : {"critic_loss", "wasserstein_estimate", "gp", "test_nll", "jeffreys"}) CHECK(finite_field(row, col));
     CHECK(row.at("lambda") == "nan");
+}
+
+TEST_CASE("cli: a 2-D run draws its figures", "[cli][plot]") {
+    TempDir t;
+    Run r = run("train --data moons --method jeffreys --steps 4 --log-every 2 --samples 32 --ebm-hidden 8 --n-train 64 "
+                "--batch 32 --layers 2 --hidden 8 --n-test 200 --n-eval 200 --quiet --out " + (t / "f"));
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    for (const char* f : {"density.png", "samples.svg", "nll.svg", "kl.svg", "lambda.svg"}) {
+        INFO(f);
+        CHECK(fs::file_size(t / ("f/" + std::string(f))) > 100);
+    }
+    CHECK(slurp(t / "f/density.png").substr(1, 3) == "PNG");
 }
