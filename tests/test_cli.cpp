@@ -13,31 +13,12 @@
 #include <string>
 #include <sys/wait.h>
 
+#include "cli_run.h"
 #include "tempdir.h"
 
 namespace fs = std::filesystem;
 
-#ifndef SYMKL_BIN
-#error "SYMKL_BIN (path of the symkl binary) must be defined by the build"
-#endif
-
-struct Run {
-    int code = -1;
-    std::string out;  // stdout and stderr together
-};
-
-static Run run(const std::string& args) {
-    Run r;
-    const std::string cmd = std::string(SYMKL_BIN) + " " + args + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-    const int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+static Run run(const std::string& args) { return run_cli(args); }
 
 static std::string slurp(const fs::path& p) {
     std::ifstream f(p, std::ios::binary);

@@ -21,6 +21,7 @@
 #include "plot/metrics_file.h"
 #include "plot/png.h"
 #include "plot/svg.h"
+#include "cli_run.h"
 #include "tempdir.h"
 #include "tensor/error.h"
 #include "tensor/rng.h"
@@ -534,27 +535,6 @@ TEST_CASE("plot: learning curves and charts are byte-identical for the same inpu
 
 // ---------------------------------------------------------------------------
 // symkl plot
-
-namespace {
-
-struct Run {
-    int code = -1;
-    std::string out;
-};
-
-Run run_cli(const std::string& args) {
-    Run r;
-    FILE* p = popen((std::string(SYMKL_BIN) + " " + args + " 2>&1").c_str(), "r");
-    REQUIRE(p);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-    const int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
-
-}  // namespace
 
 TEST_CASE("plot: symkl plot draws runs grouped by label and names file and column in errors", "[plot][cli]") {
     TempDir t;
