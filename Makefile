@@ -16,6 +16,12 @@
 # e.g. `make REAL=float test`, `make NO_OMP=1 test`.
 #
 # Never -ffast-math / -Ofast: they break NaN checks and finite differences.
+# -ffp-contract=off: a·b + c is never fused into one FMA instruction, so every build
+# and every CPU (each kernel version of nn/kernels.cpp) rounds the same way.
+# -fopenmp-simd: `#pragma omp simd` vectorises a loop, even in the NO_OMP=1 build
+# (it adds no threads and no runtime library).
+# -fno-math-errno: sqrt need not set errno (symkl never reads it), so it vectorises;
+# no value changes.
 
 SHELL    := /bin/bash
 CXX      ?= g++
@@ -24,7 +30,7 @@ NO_OMP   ?= 0
 SAN      ?= 0
 OPT      ?= -O2
 
-CXXFLAGS := -std=c++17 $(OPT) -g -Wall -Wextra -Wpedantic -Wshadow -Isrc -MMD -MP
+CXXFLAGS := -std=c++17 -ffp-contract=off -fno-math-errno -fopenmp-simd $(OPT) -g -Wall -Wextra -Wpedantic -Wshadow -Isrc -MMD -MP
 LDFLAGS  :=
 VARIANT  :=
 

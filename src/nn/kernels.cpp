@@ -1,0 +1,211 @@
+// kernels.cpp — cache-blocked matrix products for the Linear layer.
+//
+// All three products are one shape, C (M × N) = A (M × K) · B (K × N), with C
+// row-major and A, B read through strides, so a single blocked loop nest serves them:
+//
+//   product    C      A (M × K)               B (K × N)              C starts at
+//   forward    y      x    (B × in)           Wᵀ (in × out)          the bias b
+//   dx         dx     dy   (B × out)          W  (out × in)          zero
+//   dW         dW     dyᵀ  (out × B)          x  (B × in)            its old value
+//
+// The blocking (sizes for a 64-byte cache line; NR = 16 floats or 8 doubles):
+//
+//   1. C is cut into tiles of TM × TN, the unit of parallel work. OpenMP hands whole
+//      tiles to threads, so each thread owns every C element it writes, and the tile
+//      grid depends only on the shapes, never on the thread count.
+//   2. Inside a tile, k runs in blocks of KC = 256. For each k-block and each panel of
+//      NR columns, the B sliver (KC × NR = 16 KB) is copied into a contiguous buffer
+//      on the stack ("packing": unit stride, edge columns zero-padded), where it stays
+//      in L1 while every micro-tile of the panel streams past it. The A rows of the
+//      k-block (TM × KC) stay in L2 across the panels.
+//   3. The micro-kernel keeps an MR × NR = 4 × NR block of C in registers; per k it
+//      broadcasts MR values of A and multiplies them with one packed row of B. The
+//      compiler vectorises the NR loop: 4 SSE2, 2 AVX2 or 1 AVX-512 register per row.
+//
+// Order of operations: per k-block, each C element is loaded, receives its KC terms
+// in ascending k, and is stored. Over all blocks that is init, +k=0, +k=1, …, +k=K−1:
+// exactly the textbook loop, whatever the block sizes, tile grid or thread count.
+// Tiles at the right and bottom edges run the same micro-kernel on zero-padded copies.
+#include "nn/kernels.h"
+#include "tensor/parallel.h"
+
+#include <algorithm>
+#include <cstddef>
+
+// SYMKL_CLONES (tensor/parallel.h): one version of the tile routine per vector width.
+
+namespace {
+
+constexpr int MR = 4;                          // micro-tile rows
+constexpr int NR = 64 / (int)sizeof(Real);     // micro-tile columns: one cache line
+constexpr int KC = 256;                        // k-block: a packed B sliver is KC × NR
+constexpr int TM_MAX = 256;                    // largest tile height (row-sum buffer)
+
+// C (M × N) = A · B (+ init), C(i, j) = c[i·N + j].
+struct Product {
+    int M = 0, N = 0, K = 0;
+    const Real* a = nullptr;
+    long a_rs = 0, a_ks = 0;         // A(i, k) = a[i·a_rs + k·a_ks]
+    const Real* b = nullptr;
+    long b_ks = 0, b_js = 0;         // B(k, j) = b[k·b_ks + j·b_js]
+    Real* c = nullptr;
+    const Real* bias = nullptr;      // C starts at bias[j] (forward) ...
+    bool accumulate = false;         // ... or at its old value (dW); otherwise at zero
+    Real* rowsum = nullptr;          // rowsum[i] += Σ_k A(i, k)  (db of dW; needs a_rs = 1)
+    Real* h = nullptr;               // epilogue: h = act(C)          (forward)
+    const Real* pre = nullptr;       // epilogue: C ⊙= act'(pre, post) (dx through act)
+    const Real* post = nullptr;
+    Act act = Act::relu;
+};
+
+// c (MR × NR, row stride ldc) = start + A (MR × kc) · bp (kc × NR, packed), where the
+// start is the row `init` repeated (bias or zeros) or, when init is null, c itself.
+// Row r of A is a_row[r][k · a_ks]. The accumulators are a local array that the
+// compiler keeps in registers once the r and j loops are unrolled; each element is
+// one chain of additions in ascending k.
+inline void micro_tile(Real* c, long ldc, const Real* init, const Real* const a_row[MR], long a_ks,
+                       const Real* bp, int kc) {
+    Real acc[MR][NR];
+    if (init) {
+        for (int r = 0; r < MR; r++)
+            for (int j = 0; j < NR; j++) acc[r][j] = init[j];
+    } else {
+        for (int r = 0; r < MR; r++)
+            for (int j = 0; j < NR; j++) acc[r][j] = c[r * ldc + j];
+    }
+    for (int k = 0; k < kc; k++) {
+        const Real* bk = bp + (size_t)k * NR;
+#pragma GCC unroll 8
+        for (int r = 0; r < MR; r++) {
+            const Real ark = a_row[r][k * a_ks];
+#pragma GCC unroll 16
+            for (int j = 0; j < NR; j++) acc[r][j] += ark * bk[j];
+        }
+    }
+    for (int r = 0; r < MR; r++)
+        for (int j = 0; j < NR; j++) c[r * ldc + j] = acc[r][j];
+}
+
+// bp (kc × NR) = B(k0 .. k0+kc, j0 .. j0+nr), columns past nr set to zero.
+// Either layout of B is read along its contiguous direction.
+inline void pack_b(Real* bp, const Product& p, int k0, int kc, int j0, int nr) {
+    if (nr < NR)
+        for (int i = 0; i < kc * NR; i++) bp[i] = 0;
+    if (p.b_js == 1 && nr == NR) {  // B row-major: each k gives one line of NR values
+        for (int k = 0; k < kc; k++) {
+            const Real* src = p.b + (k0 + k) * p.b_ks + j0;
+            for (int j = 0; j < NR; j++) bp[k * NR + j] = src[j];
+        }
+    } else if (p.b_js == 1) {
+        for (int k = 0; k < kc; k++) {
+            const Real* src = p.b + (k0 + k) * p.b_ks + j0;
+            for (int j = 0; j < nr; j++) bp[k * NR + j] = src[j];
+        }
+    } else {            // B = Wᵀ with W row-major: each j gives kc contiguous values
+        for (int j = 0; j < nr; j++) {
+            const Real* src = p.b + k0 * p.b_ks + (j0 + j) * p.b_js;
+            for (int k = 0; k < kc; k++) bp[k * NR + j] = src[k * p.b_ks];
+        }
+    }
+}
+
+// One tile of C: rows [i0, i1), columns [j0, j1). Serial; called from a parallel loop.
+SYMKL_CLONES
+void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
+    alignas(64) Real bp[KC * NR];     // the packed B sliver
+    alignas(64) Real init[NR];        // the panel's starting row: bias or zeros
+    alignas(64) Real cp[MR * NR] = {};  // edge micro-tiles: C through a padded copy
+    Real rs[TM_MAX];                  // partial row sums of A
+    const int N = p.N;
+    if (p.rowsum)
+        for (int i = i0; i < i1; i++) rs[i - i0] = 0;
+    // k0 = 0 runs even when K = 0, so that C still gets its start value
+    for (int k0 = 0; k0 == 0 || k0 < p.K; k0 += KC) {
+        const int kc = std::min(KC, p.K - k0);
+        const bool fresh = k0 == 0 && !p.accumulate;  // C starts here, not from memory
+        if (p.rowsum)  // A = dyᵀ: row k of dy holds A(i0 .. i1, k) contiguously
+            for (int k = k0; k < k0 + kc; k++) {
+                const Real* ak = p.a + k * p.a_ks + i0;
+                #pragma omp simd
+                for (int i = 0; i < i1 - i0; i++) rs[i] += ak[i];
+            }
+        for (int j = j0; j < j1; j += NR) {
+            const int nr = std::min(NR, j1 - j);
+            if (fresh)
+                for (int jj = 0; jj < NR; jj++) init[jj] = p.bias && jj < nr ? p.bias[j + jj] : Real(0);
+            pack_b(bp, p, k0, kc, j, nr);
+            for (int i = i0; i < i1; i += MR) {
+                const int mr = std::min(MR, i1 - i);
+                const Real* a_row[MR];  // rows past the edge repeat the last one; their results are dropped
+                for (int r = 0; r < MR; r++) a_row[r] = p.a + (i + std::min(r, mr - 1)) * p.a_rs + k0 * p.a_ks;
+                Real* c = p.c + (size_t)i * N + j;
+                if (mr == MR && nr == NR) {
+                    micro_tile(c, N, fresh ? init : nullptr, a_row, p.a_ks, bp, kc);
+                    continue;
+                }
+                if (!fresh)
+                    for (int r = 0; r < mr; r++)
+                        for (int jj = 0; jj < nr; jj++) cp[r * NR + jj] = c[r * N + jj];
+                micro_tile(cp, NR, fresh ? init : nullptr, a_row, p.a_ks, bp, kc);
+                for (int r = 0; r < mr; r++)
+                    for (int jj = 0; jj < nr; jj++) c[r * N + jj] = cp[r * NR + jj];
+            }
+        }
+    }
+    if (p.rowsum)
+        for (int i = i0; i < i1; i++) p.rowsum[i] += rs[i - i0];
+    // Epilogues run on the finished tile while it is still in cache.
+    for (int i = i0; i < i1; i++) {
+        const size_t at = (size_t)i * N + j0;
+        if (p.h) act_forward_span(p.h + at, p.c + at, j1 - j0, p.act);
+        if (p.pre) act_backward_span(p.c + at, p.c + at, p.pre + at, p.post + at, j1 - j0, p.act);
+    }
+}
+
+// Tiles of tm × tn, in parallel when the product is big enough to pay for the threads.
+void run(const Product& p, int tm, int tn) {
+    const int ntm = (p.M + tm - 1) / tm, ntn = (p.N + tn - 1) / tn, tiles = ntm * ntn;
+    const long macs = (long)p.M * p.N * p.K;
+    #pragma omp parallel for schedule(static) if (tiles > 1 && macs >= PAR_MIN_MACS)
+    for (int t = 0; t < tiles; t++) {
+        const int i0 = t / ntn * tm, j0 = t % ntn * tn;
+        product_tile(p, i0, std::min(i0 + tm, p.M), j0, std::min(j0 + tn, p.N));
+    }
+}
+
+}  // namespace
+
+// Tile shapes: forward and dx are tall (B rows, few columns): whole rows, TM rows at a
+// time, so a thread packs each B sliver once for 256 rows. dW (out × in) is square-ish:
+// 64 × 128 tiles give enough of them to share between threads at every model size.
+void matmul_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in, int out,
+                    Act act) {
+    Product p;
+    p.M = B, p.N = out, p.K = in;
+    p.a = x, p.a_rs = in, p.a_ks = 1;
+    p.b = W, p.b_ks = 1, p.b_js = in;  // B(k, o) = Wᵀ(k, o) = W[o·in + k]
+    p.c = y, p.bias = b;
+    p.h = h, p.act = act;
+    run(p, TM_MAX, out);
+}
+
+void matmul_dx(Real* dx, const Real* dy, const Real* W, int B, int in, int out, const Real* pre,
+               const Real* post, Act act) {
+    Product p;
+    p.M = B, p.N = in, p.K = out;
+    p.a = dy, p.a_rs = out, p.a_ks = 1;
+    p.b = W, p.b_ks = in, p.b_js = 1;  // B(o, k) = W[o·in + k]
+    p.c = dx;
+    p.pre = pre, p.post = post, p.act = act;
+    run(p, TM_MAX, in);
+}
+
+void matmul_dw(Real* dW, Real* db, const Real* dy, const Real* x, int B, int in, int out) {
+    Product p;
+    p.M = out, p.N = in, p.K = B;
+    p.a = dy, p.a_rs = 1, p.a_ks = out;  // A(o, i) = dyᵀ(o, i) = dy[i·out + o]
+    p.b = x, p.b_ks = in, p.b_js = 1;
+    p.c = dW, p.accumulate = true;
+    p.rowsum = db;
+    run(p, 64, 128);
+}

@@ -1,0 +1,27 @@
+// kernels.h — the three matrix products of a Linear layer, cache-blocked and vectorisable.
+//
+//   forward:   y (B, out) = x (B, in) · Wᵀ + b        optionally also h = act(y)
+//   dx:        dx (B, in) = dy (B, out) · W           optionally times act'(pre) of the input
+//   dW, db:    dW (out, in) += dyᵀ · x,  db (out) += Σ_i dy[i]
+//
+// W is (out, in) as in PyTorch. Every output element is one sum over k in ascending
+// order, started from the bias (forward), zero (dx) or the old value (dW), exactly as
+// the textbook loops write it: the blocking only decides *when* each term is added,
+// never in which order, so the results are bit-identical to the naive loops (without
+// FMA contraction, see the Makefile), for any number of threads and with OpenMP off.
+// kernels.cpp explains the blocking.
+#pragma once
+
+#include "nn/activation.h"
+
+// y = x Wᵀ + b. When h is not null, also h = act(y) (y keeps the pre-activation).
+void matmul_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in, int out,
+                    Act act);
+
+// dx = dy W. When pre is not null, x was act(pre) (post = act(pre) saved) and the
+// result is the gradient on pre instead: dx ⊙ act'(pre).
+void matmul_dx(Real* dx, const Real* dy, const Real* W, int B, int in, int out, const Real* pre,
+               const Real* post, Act act);
+
+// dW += dyᵀ x and db += column sums of dy (db may be null).
+void matmul_dw(Real* dW, Real* db, const Real* dy, const Real* x, int B, int in, int out);
