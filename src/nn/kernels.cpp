@@ -117,13 +117,14 @@ void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
     alignas(64) Real cp[MR * NR] = {};  // edge micro-tiles: C through a padded copy
     Real rs[TM_MAX];                  // partial row sums of A
     const int N = p.N;
-    if (p.rowsum)
+    const bool sums = p.rowsum && j0 == 0;  // the row sums belong to the first column of tiles
+    if (sums)
         for (int i = i0; i < i1; i++) rs[i - i0] = 0;
     // k0 = 0 runs even when K = 0, so that C still gets its start value
     for (int k0 = 0; k0 == 0 || k0 < p.K; k0 += KC) {
         const int kc = std::min(KC, p.K - k0);
         const bool fresh = k0 == 0 && !p.accumulate;  // C starts here, not from memory
-        if (p.rowsum)  // A = dyᵀ: row k of dy holds A(i0 .. i1, k) contiguously
+        if (sums)  // A = dyᵀ: row k of dy holds A(i0 .. i1, k) contiguously
             for (int k = k0; k < k0 + kc; k++) {
                 const Real* ak = p.a + k * p.a_ks + i0;
                 #pragma omp simd
@@ -152,7 +153,7 @@ void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
             }
         }
     }
-    if (p.rowsum)
+    if (sums)
         for (int i = i0; i < i1; i++) p.rowsum[i] += rs[i - i0];
     // Epilogues run on the finished tile while it is still in cache.
     for (int i = i0; i < i1; i++) {
