@@ -4,7 +4,9 @@
 #   make              build build/symkl (double, OpenMP when available)
 #   make run          build and run the demo (about a minute on 2 cores)
 #   make test         build and run the test suite; ends with "N passed, N failed"
-#   make bench        median time of one training step at two scales
+#   make bench        training steps, throughput and matmul GFLOP/s, 1 and 2 threads
+#                     (table on stdout, CSV in bench/results-<real>.csv)
+#   make bench-compare  the same MLE step in PyTorch, side by side (needs python3-torch)
 #   make debug        tests under AddressSanitizer + UBSan, in build/san/
 #   make data         regenerate the CSV copies in data/
 #   make clean        remove build/
@@ -82,7 +84,7 @@ BIN   := $(BUILD)/symkl
 TESTS := $(BUILD)/symkl_tests
 BENCH := $(BUILD)/symkl_bench
 
-.PHONY: all run test bench debug clean catch2 check-determinism data
+.PHONY: all run test bench bench-compare debug clean catch2 check-determinism data
 
 all: $(BIN)
 
@@ -144,7 +146,22 @@ test: $(BIN) $(TESTS)
 	[ "$$status" = 0 ]
 
 bench: $(BENCH)
-	./$(BENCH)
+	./$(BENCH) $(BENCH_ARGS)
+
+# symkl against PyTorch on the same model and MLE step, float and double, 1 and 2 threads
+# (bench/compare.py). Optional: runs only where $(PYTHON) imports torch and numpy.
+PYTHON ?= python3
+bench-compare:
+	@if ! $(PYTHON) -c 'import torch, numpy' 2>/dev/null; then \
+	  echo "bench-compare needs PyTorch and NumPy for $(PYTHON). On Debian or Ubuntu:"; \
+	  echo "    sudo apt-get install python3-torch python3-numpy libopenblas0-pthread"; \
+	  echo "(then run with PYTHON=<the python3 that has them> if it is not the first on PATH)"; \
+	  exit 0; \
+	fi; \
+	$(MAKE) --no-print-directory build/symkl build/symkl_bench && \
+	$(MAKE) --no-print-directory REAL=float build/float/symkl_bench && \
+	$(PYTHON) bench/compare.py --bench-float build/float/symkl_bench --bench-double build/symkl_bench \
+	  --cli build/symkl $(COMPARE_ARGS)
 
 debug:
 	$(MAKE) SAN=1 OPT=-O1 test

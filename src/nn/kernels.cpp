@@ -164,10 +164,13 @@ void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
 }
 
 // Tiles of tm × tn, in parallel when the product is big enough to pay for the threads.
+// Tiles are handed out one at a time (dynamic): when another process holds a core, the
+// threads that do run take over the waiting one's tiles. Which thread computes a tile
+// never changes its values.
 void run(const Product& p, int tm, int tn) {
     const int ntm = (p.M + tm - 1) / tm, ntn = (p.N + tn - 1) / tn, tiles = ntm * ntn;
     const long macs = (long)p.M * p.N * p.K;
-    #pragma omp parallel for schedule(static) if (tiles > 1 && macs >= PAR_MIN_MACS)
+    #pragma omp parallel for schedule(dynamic, 1) if (tiles > 1 && macs >= PAR_MIN_MACS)
     for (int t = 0; t < tiles; t++) {
         const int i0 = t / ntn * tm, j0 = t % ntn * tn;
         product_tile(p, i0, std::min(i0 + tm, p.M), j0, std::min(j0 + tn, p.N));
@@ -176,9 +179,10 @@ void run(const Product& p, int tm, int tn) {
 
 }  // namespace
 
-// Tile shapes: forward and dx are tall (B rows, few columns): whole rows, TM rows at a
-// time, so a thread packs each B sliver once for 256 rows. dW (out × in) is square-ish:
-// 64 × 128 tiles give enough of them to share between threads at every model size.
+// Tile shapes: forward and dx are tall (B rows, up to a few hundred columns): whole rows,
+// 256 at a time, so each packed B sliver serves 64 micro-tiles. dW (out × in) is cut
+// into 256 × 128 tiles: each packed sliver of x still serves 64 micro-tiles, and a
+// 512 × 512 dW gives 8 tiles to share between threads.
 void matmul_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in, int out,
                     Act act) {
     Product p;
@@ -208,5 +212,5 @@ void matmul_dw(Real* dW, Real* db, const Real* dy, const Real* x, int B, int in,
     p.b = x, p.b_ks = in, p.b_js = 1;
     p.c = dW, p.accumulate = true;
     p.rowsum = db;
-    run(p, 64, 128);
+    run(p, TM_MAX, 128);
 }

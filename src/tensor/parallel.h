@@ -18,8 +18,9 @@ constexpr long PAR_MIN_ELEMS = 1L << 17;  // elements of an element-wise loop
 // versions perform the same roundings in the same order and give identical results;
 // they differ in speed only. Other compilers and targets compile the portable version.
 // (Not under AddressSanitizer, whose start-up runs after the loader resolves them.)
+// Define SYMKL_NO_CLONES to compile the portable version alone (to measure it).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
-    !defined(__SANITIZE_ADDRESS__)
+    !defined(__SANITIZE_ADDRESS__) && !defined(SYMKL_NO_CLONES)
 #define SYMKL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define SYMKL_CLONES
