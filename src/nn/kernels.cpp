@@ -40,6 +40,7 @@ constexpr int MR = 4;                          // micro-tile rows
 constexpr int NR = 64 / (int)sizeof(Real);     // micro-tile columns: one cache line
 constexpr int KC = 256;                        // k-block: a packed B sliver is KC × NR
 constexpr int TM_MAX = 256;                    // largest tile height (row-sum buffer)
+constexpr int TM_PACK_A = 128;                 // tile height when A is packed (dW)
 
 // C (M × N) = A · B (+ init), C(i, j) = c[i·N + j].
 struct Product {
@@ -116,6 +117,13 @@ void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
     alignas(64) Real init[NR];        // the panel's starting row: bias or zeros
     alignas(64) Real cp[MR * NR] = {};  // edge micro-tiles: C through a padded copy
     Real rs[TM_MAX];                  // partial row sums of A
+    // dW reads A = dyᵀ: for each k, MR neighbours in a row of dy, and rows of dy are
+    // out·size apart (2 KB at out = 512), a power of two that maps the k-block's rows to
+    // a few L1 sets. With two or more panels the tile copies its rows of the k-block
+    // into ap at a padded stride (LDA_PACK, not a power of two) and reads them there.
+    constexpr int LDA_PACK = TM_PACK_A + 16;
+    alignas(64) Real ap[KC * LDA_PACK];
+    const bool pack_a = p.a_rs == 1 && p.a_ks != 1 && j1 - j0 > NR && i1 - i0 <= TM_PACK_A;
     const int N = p.N;
     const bool sums = p.rowsum && j0 == 0;  // the row sums belong to the first column of tiles
     if (sums)
@@ -130,6 +138,12 @@ void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
                 #pragma omp simd
                 for (int i = 0; i < i1 - i0; i++) rs[i] += ak[i];
             }
+        if (pack_a)
+            for (int k = 0; k < kc; k++) {
+                const Real* ak = p.a + (k0 + k) * p.a_ks + i0;
+                #pragma omp simd
+                for (int i = 0; i < i1 - i0; i++) ap[k * LDA_PACK + i] = ak[i];
+            }
         for (int j = j0; j < j1; j += NR) {
             const int nr = std::min(NR, j1 - j);
             if (fresh)
@@ -138,16 +152,21 @@ void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
             for (int i = i0; i < i1; i += MR) {
                 const int mr = std::min(MR, i1 - i);
                 const Real* a_row[MR];  // rows past the edge repeat the last one; their results are dropped
+                long a_ks = p.a_ks;
                 for (int r = 0; r < MR; r++) a_row[r] = p.a + (i + std::min(r, mr - 1)) * p.a_rs + k0 * p.a_ks;
+                if (pack_a) {
+                    for (int r = 0; r < MR; r++) a_row[r] = ap + (i - i0 + std::min(r, mr - 1));
+                    a_ks = LDA_PACK;
+                }
                 Real* c = p.c + (size_t)i * N + j;
                 if (mr == MR && nr == NR) {
-                    micro_tile(c, N, fresh ? init : nullptr, a_row, p.a_ks, bp, kc);
+                    micro_tile(c, N, fresh ? init : nullptr, a_row, a_ks, bp, kc);
                     continue;
                 }
                 if (!fresh)
                     for (int r = 0; r < mr; r++)
                         for (int jj = 0; jj < nr; jj++) cp[r * NR + jj] = c[r * N + jj];
-                micro_tile(cp, NR, fresh ? init : nullptr, a_row, p.a_ks, bp, kc);
+                micro_tile(cp, NR, fresh ? init : nullptr, a_row, a_ks, bp, kc);
                 for (int r = 0; r < mr; r++)
                     for (int jj = 0; jj < nr; jj++) c[r * N + jj] = cp[r * NR + jj];
             }
@@ -212,5 +231,5 @@ void matmul_dw(Real* dW, Real* db, const Real* dy, const Real* x, int B, int in,
     p.b = x, p.b_ks = in, p.b_js = 1;
     p.c = dW, p.accumulate = true;
     p.rowsum = db;
-    run(p, TM_MAX, 128);
+    run(p, TM_PACK_A, 128);
 }
