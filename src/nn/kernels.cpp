@@ -182,54 +182,91 @@ void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
     }
 }
 
-// Tiles of tm × tn, in parallel when the product is big enough to pay for the threads.
-// Tiles are handed out one at a time (dynamic): when another process holds a core, the
-// threads that do run take over the waiting one's tiles. Which thread computes a tile
-// never changes its values.
-void run(const Product& p, int tm, int tn) {
-    const int ntm = (p.M + tm - 1) / tm, ntn = (p.N + tn - 1) / tn, tiles = ntm * ntn;
-    const long macs = (long)p.M * p.N * p.K;
+// A product and its tile shape.
+struct Task {
+    Product p;
+    int tm = TM_MAX, tn = 128;
+    int ntm() const { return (p.M + tm - 1) / tm; }
+    int ntn() const { return (p.N + tn - 1) / tn; }
+};
+
+// The tiles of one or two independent products in one parallel loop (one fork and one
+// join for a layer's whole backward), when the work pays for the threads. Tiles are
+// handed out one at a time (dynamic): when another process holds a core, the thread
+// that runs takes over the waiting one's tiles. Which thread computes a tile never
+// changes its values.
+void run(const Task* tasks, int n_tasks) {
+    int tiles = 0;
+    long macs = 0;
+    for (int t = 0; t < n_tasks; t++) {
+        tiles += tasks[t].ntm() * tasks[t].ntn();
+        macs += (long)tasks[t].p.M * tasks[t].p.N * tasks[t].p.K;
+    }
     #pragma omp parallel for schedule(dynamic, 1) if (tiles > 1 && macs >= PAR_MIN_MACS)
     for (int t = 0; t < tiles; t++) {
-        const int i0 = t / ntn * tm, j0 = t % ntn * tn;
-        product_tile(p, i0, std::min(i0 + tm, p.M), j0, std::min(j0 + tn, p.N));
+        int task = 0, tile = t;  // tile t of the concatenated lists
+        while (tile >= tasks[task].ntm() * tasks[task].ntn()) {
+            tile -= tasks[task].ntm() * tasks[task].ntn();
+            task++;
+        }
+        const Task& k = tasks[task];
+        const int i0 = tile / k.ntn() * k.tm, j0 = tile % k.ntn() * k.tn;
+        product_tile(k.p, i0, std::min(i0 + k.tm, k.p.M), j0, std::min(j0 + k.tn, k.p.N));
     }
 }
 
-}  // namespace
-
 // Tile shapes: forward and dx are tall (B rows, up to a few hundred columns): whole rows,
 // 256 at a time, so each packed B sliver serves 64 micro-tiles. dW (out × in) is cut
-// into 256 × 128 tiles: each packed sliver of x still serves 64 micro-tiles, and a
-// 512 × 512 dW gives 8 tiles to share between threads.
-void matmul_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in, int out,
-                    Act act) {
-    Product p;
+// into 128 × 128 tiles: each packed sliver of x serves 32 micro-tiles, and a 512 × 512
+// dW gives 16 tiles to share between threads.
+Task forward_task(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in, int out, Act act) {
+    Task t;
+    Product& p = t.p;
     p.M = B, p.N = out, p.K = in;
     p.a = x, p.a_rs = in, p.a_ks = 1;
     p.b = W, p.b_ks = 1, p.b_js = in;  // B(k, o) = Wᵀ(k, o) = W[o·in + k]
     p.c = y, p.bias = b;
     p.h = h, p.act = act;
-    run(p, TM_MAX, out);
+    t.tm = TM_MAX, t.tn = out;
+    return t;
 }
 
-void matmul_dx(Real* dx, const Real* dy, const Real* W, int B, int in, int out, const Real* pre,
-               const Real* post, Act act) {
-    Product p;
+Task dx_task(Real* dx, const Real* dy, const Real* W, int B, int in, int out, const Real* pre, const Real* post,
+             Act act) {
+    Task t;
+    Product& p = t.p;
     p.M = B, p.N = in, p.K = out;
     p.a = dy, p.a_rs = out, p.a_ks = 1;
     p.b = W, p.b_ks = in, p.b_js = 1;  // B(o, k) = W[o·in + k]
     p.c = dx;
     p.pre = pre, p.post = post, p.act = act;
-    run(p, TM_MAX, in);
+    t.tm = TM_MAX, t.tn = in;
+    return t;
 }
 
-void matmul_dw(Real* dW, Real* db, const Real* dy, const Real* x, int B, int in, int out) {
-    Product p;
+Task dw_task(Real* dW, Real* db, const Real* dy, const Real* x, int B, int in, int out) {
+    Task t;
+    Product& p = t.p;
     p.M = out, p.N = in, p.K = B;
     p.a = dy, p.a_rs = 1, p.a_ks = out;  // A(o, i) = dyᵀ(o, i) = dy[i·out + o]
     p.b = x, p.b_ks = in, p.b_js = 1;
     p.c = dW, p.accumulate = true;
     p.rowsum = db;
-    run(p, TM_PACK_A, 128);
+    t.tm = TM_PACK_A, t.tn = 128;
+    return t;
+}
+
+}  // namespace
+
+void matmul_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in, int out,
+                    Act act) {
+    const Task t = forward_task(y, h, x, W, b, B, in, out, act);
+    run(&t, 1);
+}
+
+void matmul_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x, const Real* W, int B, int in,
+                     int out, const Real* pre, Act act) {
+    const Task t[2] = {dw_task(dW, db, dy, x, B, in, out),
+                       dx_task(dx, dy, W, B, in, out, pre, pre ? x : nullptr, act)};
+    run(t, dx ? 2 : 1);
 }

@@ -1,8 +1,8 @@
 // kernels.h — the three matrix products of a Linear layer, cache-blocked and vectorisable.
 //
 //   forward:   y (B, out) = x (B, in) · Wᵀ + b        optionally also h = act(y)
-//   dx:        dx (B, in) = dy (B, out) · W           optionally times act'(pre) of the input
-//   dW, db:    dW (out, in) += dyᵀ · x,  db (out) += Σ_i dy[i]
+//   backward:  dW (out, in) += dyᵀ · x,  db (out) += Σ_i dy[i],
+//              dx (B, in) = dy (B, out) · W           optionally times act'(pre) of the input
 //
 // W is (out, in) as in PyTorch. Every output element is one sum over k in ascending
 // order, started from the bias (forward), zero (dx) or the old value (dW), exactly as
@@ -18,10 +18,9 @@
 void matmul_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in, int out,
                     Act act);
 
-// dx = dy W. When pre is not null, x was act(pre) (post = act(pre) saved) and the
-// result is the gradient on pre instead: dx ⊙ act'(pre).
-void matmul_dx(Real* dx, const Real* dy, const Real* W, int B, int in, int out, const Real* pre,
-               const Real* post, Act act);
-
-// dW += dyᵀ x and db += column sums of dy (db may be null).
-void matmul_dw(Real* dW, Real* db, const Real* dy, const Real* x, int B, int in, int out);
+// The backward of a Linear layer, both products in one parallel pass:
+//   dW += dyᵀ x and db += column sums of dy (accumulated),
+//   dx = dy W (written; skipped when dx is null). When pre is not null, the layer's
+//   input was x = act(pre) and dx becomes the gradient on pre: (dy W) ⊙ act'(pre).
+void matmul_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x, const Real* W, int B, int in,
+                     int out, const Real* pre, Act act);

@@ -46,15 +46,13 @@ void linear_act_forward(Real* y, Real* h, const Real* x, const Real* W, const Re
 void linear_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x, const Real* W,
                      int B, int in, int out) {
     // in the forward pass this was: y[i][o] = b[o] + Σ_k x[i][k] W[o][k], so now we have:
-    // dx[i][k] = Σ_o dy[i][o] W[o][k]  (threads own rows i of dx)
-    if (dx) matmul_dx(dx, dy, W, B, in, out, nullptr, nullptr, Act::relu);
-    // dW[o][k] += Σ_i dy[i][o] x[i][k],  db[o] += Σ_i dy[i][o]  (threads own blocks of dW)
-    matmul_dw(dW, db, dy, x, B, in, out);
+    //   dx[i][k] = Σ_o dy[i][o] W[o][k]                       (threads own rows i of dx)
+    //   dW[o][k] += Σ_i dy[i][o] x[i][k],  db[o] += Σ_i dy[i][o]  (threads own blocks of dW)
+    matmul_backward(dx, dW, db, dy, x, W, B, in, out, nullptr, Act::relu);
 }
 
 void linear_act_backward(Real* dpre, Real* dW, Real* db, const Real* dy, const Real* pre, const Real* post,
                          const Real* W, int B, int in, int out, Act act) {
     // as linear_backward with x = post, then through post = act(pre): dpre = dx ⊙ act'(pre)
-    matmul_dx(dpre, dy, W, B, in, out, pre, post, act);
-    matmul_dw(dW, db, dy, post, B, in, out);
+    matmul_backward(dpre, dW, db, dy, post, W, B, in, out, pre, act);
 }
