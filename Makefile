@@ -15,6 +15,7 @@
 #   REAL=float        Real is float           -> build/float/
 #   NO_OMP=1          build without OpenMP    -> build/noomp/
 #   SAN=1             -fsanitize=address,undefined -> build/san/
+#   NATIVE=1          add -march=native (this machine only) -> build/native/
 # e.g. `make REAL=float test`, `make NO_OMP=1 test`.
 #
 # Never -ffast-math / -Ofast: they break NaN checks and finite differences.
@@ -30,6 +31,7 @@ CXX      ?= g++
 REAL     ?= double
 NO_OMP   ?= 0
 SAN      ?= 0
+NATIVE   ?= 0
 OPT      ?= -O2
 
 CXXFLAGS := -std=c++17 -ffp-contract=off -fno-math-errno -fopenmp-simd $(OPT) -g -Wall -Wextra -Wpedantic -Wshadow -Isrc -MMD -MP
@@ -54,6 +56,13 @@ else
   ifeq ($(OMPFLAG),)
     CXXFLAGS += -Wno-unknown-pragmas
   endif
+endif
+
+# NATIVE=1: also -march=native (this CPU's instructions in all code, not only in the
+# kernels' versions). Not portable; the values stay the same (no FMA contraction).
+ifeq ($(NATIVE),1)
+  VARIANT  += native
+  CXXFLAGS += -march=native
 endif
 
 ifeq ($(SAN),1)

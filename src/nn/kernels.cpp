@@ -197,10 +197,10 @@ struct Task {
 // changes its values.
 void run(const Task* tasks, int n_tasks) {
     int tiles = 0;
-    long macs = 0;
+    long macs = 0;  // of the largest product: the threshold is per product, as for any loop
     for (int t = 0; t < n_tasks; t++) {
         tiles += tasks[t].ntm() * tasks[t].ntn();
-        macs += (long)tasks[t].p.M * tasks[t].p.N * tasks[t].p.K;
+        macs = std::max(macs, (long)tasks[t].p.M * tasks[t].p.N * tasks[t].p.K);
     }
     #pragma omp parallel for schedule(dynamic, 1) if (tiles > 1 && macs >= PAR_MIN_MACS)
     for (int t = 0; t < tiles; t++) {
