@@ -24,6 +24,7 @@ const char* act_name(Act a) {
 
 static inline Real sigmoid(Real x) { return Real(1) / (Real(1) + std::exp(-x)); }
 
+SYMKL_CLONES
 void act_forward_span(Real* y, const Real* x, long n, Act a) {
     switch (a) {
         case Act::relu:
@@ -39,6 +40,7 @@ void act_forward_span(Real* y, const Real* x, long n, Act a) {
     }
 }
 
+SYMKL_CLONES
 void act_backward_span(Real* dx, const Real* dy, const Real* x, const Real* y, long n, Act a) {
     switch (a) {
         case Act::relu:

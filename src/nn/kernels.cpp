@@ -174,11 +174,14 @@ void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
     }
     if (sums)
         for (int i = i0; i < i1; i++) p.rowsum[i] += rs[i - i0];
-    // Epilogues run on the finished tile while it is still in cache.
-    for (int i = i0; i < i1; i++) {
+    // Epilogues run on the finished tile while it is still in cache: one span when the
+    // tile has whole rows (forward and dx tiles do), else one per row.
+    const bool whole = j0 == 0 && j1 == N;
+    for (int i = i0; i < i1; i += whole ? i1 - i0 : 1) {
         const size_t at = (size_t)i * N + j0;
-        if (p.h) act_forward_span(p.h + at, p.c + at, j1 - j0, p.act);
-        if (p.pre) act_backward_span(p.c + at, p.c + at, p.pre + at, p.post + at, j1 - j0, p.act);
+        const long n = whole ? (long)(i1 - i0) * N : j1 - j0;
+        if (p.h) act_forward_span(p.h + at, p.c + at, n, p.act);
+        if (p.pre) act_backward_span(p.c + at, p.c + at, p.pre + at, p.post + at, n, p.act);
     }
 }
 
