@@ -20,7 +20,7 @@
 #
 # Never -ffast-math / -Ofast: they break NaN checks and finite differences.
 # -ffp-contract=off: a·b + c is never fused into one FMA instruction, so every build
-# and every CPU (each kernel version of nn/kernels.cpp) rounds the same way.
+# rounds the same way; the one exception is the matmul kernels (below).
 # -fopenmp-simd: `#pragma omp simd` vectorises a loop, even in the NO_OMP=1 build
 # (it adds no threads and no runtime library).
 # -fno-math-errno: sqrt need not set errno (symkl never reads it), so it vectorises;
@@ -113,6 +113,10 @@ $(TESTS): $(TEST_OBJ) $(LIB)
 
 $(BENCH): $(BENCH_OBJ) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
+
+# The matmul kernels alone may fuse a·b + c into one FMA (their AVX2 and AVX-512
+# versions do; see src/nn/kernels.cpp): twice the arithmetic per cycle.
+$(BUILD)/obj/src/nn/kernels.o: CXXFLAGS += -ffp-contract=fast
 
 # The tests find the CLI binary through this define (they run it to check exit codes).
 $(BUILD)/obj/tests/%.o: CXXFLAGS += -DSYMKL_BIN='"$(abspath $(BIN))"' -DSYMKL_SOURCE_DIR='"$(CURDIR)"'

@@ -391,8 +391,8 @@ int main(int argc, char** argv) {
 #else
     const char* omp = "no OpenMP";
 #endif
-    std::printf("symkl bench: Real = %s, %s, median of %d runs after one warm-up; columns: thread counts\n",
-                SYMKL_REAL_NAME, omp, b.repeats);
+    std::printf("symkl bench: Real = %s, %s, kernels: %s\n", SYMKL_REAL_NAME, omp, matmul_version());
+    std::printf("median of %d runs after one warm-up; columns: thread counts\n", b.repeats);
     if (want("steps")) bench_steps(b, scales);
     if (want("throughput")) bench_throughput(b, scales);
     if (want("matmul")) bench_matmul(b, scales);

@@ -8,39 +8,47 @@
 //   dx         dx     dy   (B × out)          W  (out × in)          zero
 //   dW         dW     dyᵀ  (out × B)          x  (B × in)            its old value
 //
-// The blocking (sizes for a 64-byte cache line; NR = 16 floats or 8 doubles):
+// The blocking, for a micro-tile of MR × NR elements of C (NR = one 64-byte cache line,
+// or two with AVX-512):
 //
 //   1. C is cut into tiles of TM × TN, the unit of parallel work. OpenMP hands whole
 //      tiles to threads, so each thread owns every C element it writes, and the tile
 //      grid depends only on the shapes, never on the thread count.
-//   2. Inside a tile, k runs in blocks of KC = 256. For each k-block and each panel of
-//      NR columns, the B sliver (KC × NR = 16 KB) is copied into a contiguous buffer
-//      on the stack ("packing": unit stride, edge columns zero-padded), where it stays
-//      in L1 while every micro-tile of the panel streams past it. The A rows of the
-//      k-block (TM × KC) stay in L2 across the panels.
-//   3. The micro-kernel keeps an MR × NR = 4 × NR block of C in registers; per k it
-//      broadcasts MR values of A and multiplies them with one packed row of B. The
-//      compiler vectorises the NR loop: 4 SSE2, 2 AVX2 or 1 AVX-512 register per row.
+//   2. Inside a tile, k runs in blocks of KC (16 KB of packed B: 256 rows of one line).
+//      For each k-block and each panel of NR columns, the B sliver (KC × NR) is copied
+//      into a contiguous buffer on the stack ("packing": unit stride, edge columns
+//      zero-padded), where it stays in L1 while every micro-tile of the panel streams
+//      past it. The A rows of the k-block (TM × KC) stay in L2 across the panels.
+//   3. The micro-kernel keeps the MR × NR block of C in registers; per k it broadcasts
+//      MR values of A and multiplies them with one packed row of B. The compiler
+//      vectorises the NR loop. The shape is chosen per instruction set, to give enough
+//      independent accumulators to hide the adder latency without spilling registers:
+//        portable (SSE2, 16 registers of 16 bytes)   4 × 64 bytes
+//        AVX2 + FMA (16 registers of 32 bytes)       4 × 64 bytes
+//        AVX-512 + FMA (32 registers of 64 bytes)    8 × 128 bytes
 //
 // Order of operations: per k-block, each C element is loaded, receives its KC terms
 // in ascending k, and is stored. Over all blocks that is init, +k=0, +k=1, …, +k=K−1:
-// exactly the textbook loop, whatever the block sizes, tile grid or thread count.
+// the textbook loop, whatever the block sizes, tile grid, micro-tile or thread count.
 // Tiles at the right and bottom edges run the same micro-kernel on zero-padded copies.
+//
+// FMA: this file alone is compiled with -ffp-contract=fast (Makefile, CMake), so in
+// the AVX2 and AVX-512 versions c += a·b is one fused multiply-add, rounded once. The
+// two give identical bits (the same fma chain per element); the portable version,
+// without FMA instructions, rounds the product separately and may differ in the last
+// bits. One machine always runs the same version: results never depend on the
+// thread count or on OpenMP.
 #include "nn/kernels.h"
 #include "tensor/parallel.h"
 
 #include <algorithm>
 #include <cstddef>
 
-// SYMKL_CLONES (tensor/parallel.h): one version of the tile routine per vector width.
-
 namespace {
 
-constexpr int MR = 4;                          // micro-tile rows
-constexpr int NR = 64 / (int)sizeof(Real);     // micro-tile columns: one cache line
-constexpr int KC = 256;                        // k-block: a packed B sliver is KC × NR
 constexpr int TM_MAX = 256;                    // largest tile height (row-sum buffer)
 constexpr int TM_PACK_A = 128;                 // tile height when A is packed (dW)
+constexpr int LINE = 64 / (int)sizeof(Real);   // Reals in a 64-byte cache line
 
 // C (M × N) = A · B (+ init), C(i, j) = c[i·N + j].
 struct Product {
@@ -64,8 +72,10 @@ struct Product {
 // Row r of A is a_row[r][k · a_ks]. The accumulators are a local array that the
 // compiler keeps in registers once the r and j loops are unrolled; each element is
 // one chain of additions in ascending k.
-inline void micro_tile(Real* c, long ldc, const Real* init, const Real* const a_row[MR], long a_ks,
-                       const Real* bp, int kc) {
+// K_UNIT (a_ks = 1: forward and dx) lets the compiler address all rows with one index.
+template <int MR, int NR, bool K_UNIT>
+SYMKL_ALWAYS_INLINE void micro_tile(Real* c, long ldc, const Real* init, const Real* const a_row[MR], long a_ks,
+                                    const Real* bp, int kc) {
     Real acc[MR][NR];
     if (init) {
         for (int r = 0; r < MR; r++)
@@ -76,10 +86,10 @@ inline void micro_tile(Real* c, long ldc, const Real* init, const Real* const a_
     }
     for (int k = 0; k < kc; k++) {
         const Real* bk = bp + (size_t)k * NR;
-#pragma GCC unroll 8
-        for (int r = 0; r < MR; r++) {
-            const Real ark = a_row[r][k * a_ks];
 #pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) {
+            const Real ark = a_row[r][K_UNIT ? k : k * a_ks];
+#pragma GCC unroll 32
             for (int j = 0; j < NR; j++) acc[r][j] += ark * bk[j];
         }
     }
@@ -89,7 +99,8 @@ inline void micro_tile(Real* c, long ldc, const Real* init, const Real* const a_
 
 // bp (kc × NR) = B(k0 .. k0+kc, j0 .. j0+nr), columns past nr set to zero.
 // Either layout of B is read along its contiguous direction.
-inline void pack_b(Real* bp, const Product& p, int k0, int kc, int j0, int nr) {
+template <int NR>
+SYMKL_ALWAYS_INLINE void pack_b(Real* bp, const Product& p, int k0, int kc, int j0, int nr) {
     if (nr < NR)
         for (int i = 0; i < kc * NR; i++) bp[i] = 0;
     if (p.b_js == 1 && nr == NR) {  // B row-major: each k gives one line of NR values
@@ -110,9 +121,11 @@ inline void pack_b(Real* bp, const Product& p, int k0, int kc, int j0, int nr) {
     }
 }
 
-// One tile of C: rows [i0, i1), columns [j0, j1). Serial; called from a parallel loop.
-SYMKL_CLONES
-void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
+// One tile of C: rows [i0, i1), columns [j0, j1), in micro-tiles of MR × NR.
+template <int MR, int NR>
+SYMKL_ALWAYS_INLINE void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
+    constexpr int KC = 16384 / (NR * (int)sizeof(Real));  // k-block: 16 KB of packed B
+    static_assert(TM_MAX % MR == 0 && TM_PACK_A % MR == 0, "tiles hold whole micro-tiles");
     alignas(64) Real bp[KC * NR];     // the packed B sliver
     alignas(64) Real init[NR];        // the panel's starting row: bias or zeros
     alignas(64) Real cp[MR * NR] = {};  // edge micro-tiles: C through a padded copy
@@ -148,7 +161,7 @@ void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
             const int nr = std::min(NR, j1 - j);
             if (fresh)
                 for (int jj = 0; jj < NR; jj++) init[jj] = p.bias && jj < nr ? p.bias[j + jj] : Real(0);
-            pack_b(bp, p, k0, kc, j, nr);
+            pack_b<NR>(bp, p, k0, kc, j, nr);
             for (int i = i0; i < i1; i += MR) {
                 const int mr = std::min(MR, i1 - i);
                 const Real* a_row[MR];  // rows past the edge repeat the last one; their results are dropped
@@ -160,13 +173,14 @@ void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
                 }
                 Real* c = p.c + (size_t)i * N + j;
                 if (mr == MR && nr == NR) {
-                    micro_tile(c, N, fresh ? init : nullptr, a_row, a_ks, bp, kc);
+                    if (a_ks == 1) micro_tile<MR, NR, true>(c, N, fresh ? init : nullptr, a_row, 1, bp, kc);
+                    else micro_tile<MR, NR, false>(c, N, fresh ? init : nullptr, a_row, a_ks, bp, kc);
                     continue;
                 }
                 if (!fresh)
                     for (int r = 0; r < mr; r++)
                         for (int jj = 0; jj < nr; jj++) cp[r * NR + jj] = c[r * N + jj];
-                micro_tile(cp, NR, fresh ? init : nullptr, a_row, a_ks, bp, kc);
+                micro_tile<MR, NR, false>(cp, NR, fresh ? init : nullptr, a_row, a_ks, bp, kc);
                 for (int r = 0; r < mr; r++)
                     for (int jj = 0; jj < nr; jj++) c[r * N + jj] = cp[r * NR + jj];
             }
@@ -184,6 +198,39 @@ void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
         if (p.pre) act_backward_span(p.c + at, p.c + at, p.pre + at, p.post + at, n, p.act);
     }
 }
+
+// The versions of the tile routine, and the one this CPU runs (chosen once, at start-up).
+using TileFn = void (*)(const Product& p, int i0, int i1, int j0, int j1);
+
+void tile_portable(const Product& p, int i0, int i1, int j0, int j1) {
+    product_tile<4, LINE>(p, i0, i1, j0, j1);
+}
+
+#if SYMKL_X86_VERSIONS
+__attribute__((target("arch=x86-64-v3"))) void tile_avx2(const Product& p, int i0, int i1, int j0, int j1) {
+    product_tile<4, LINE>(p, i0, i1, j0, j1);
+}
+
+__attribute__((target("arch=x86-64-v4"))) void tile_avx512(const Product& p, int i0, int i1, int j0, int j1) {
+    product_tile<8, 2 * LINE>(p, i0, i1, j0, j1);
+}
+#endif
+
+struct Version {
+    TileFn tile;
+    const char* name;
+};
+
+Version pick_version() {
+#if SYMKL_X86_VERSIONS
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v4")) return {tile_avx512, "AVX-512 + FMA, 8 x 128-byte micro-tiles"};
+    if (__builtin_cpu_supports("x86-64-v3")) return {tile_avx2, "AVX2 + FMA, 4 x 64-byte micro-tiles"};
+#endif
+    return {tile_portable, "portable, 4 x 64-byte micro-tiles"};
+}
+
+const Version VERSION = pick_version();
 
 // A product and its tile shape.
 struct Task {
@@ -214,7 +261,7 @@ void run(const Task* tasks, int n_tasks) {
         }
         const Task& k = tasks[task];
         const int i0 = tile / k.ntn() * k.tm, j0 = tile % k.ntn() * k.tn;
-        product_tile(k.p, i0, std::min(i0 + k.tm, k.p.M), j0, std::min(j0 + k.tn, k.p.N));
+        VERSION.tile(k.p, i0, std::min(i0 + k.tm, k.p.M), j0, std::min(j0 + k.tn, k.p.N));
     }
 }
 
@@ -260,6 +307,8 @@ Task dw_task(Real* dW, Real* db, const Real* dy, const Real* x, int B, int in, i
 }
 
 }  // namespace
+
+const char* matmul_version() { return VERSION.name; }
 
 void matmul_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in, int out,
                     Act act) {

@@ -7,8 +7,9 @@
 // W is (out, in) as in PyTorch. Every output element is one sum over k in ascending
 // order, started from the bias (forward), zero (dx) or the old value (dW), exactly as
 // the textbook loops write it: the blocking only decides *when* each term is added,
-// never in which order, so the results are bit-identical to the naive loops (without
-// FMA contraction, see the Makefile), for any number of threads and with OpenMP off.
+// never in which order. So the results do not depend on the number of threads or on
+// OpenMP, and equal the naive loops' up to FMA rounding (the AVX2 and AVX-512 versions
+// fuse each multiply-add; the portable version gives the naive loops' exact bits).
 // kernels.cpp explains the blocking.
 #pragma once
 
@@ -24,3 +25,6 @@ void matmul_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* 
 //   input was x = act(pre) and dx becomes the gradient on pre: (dy W) ⊙ act'(pre).
 void matmul_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x, const Real* W, int B, int in,
                      int out, const Real* pre, Act act);
+
+// Which version of the kernels this CPU runs (for the benchmark's header).
+const char* matmul_version();
