@@ -46,7 +46,7 @@
 
 namespace {
 
-constexpr int TM_MAX = 256;                    // largest tile height (row-sum buffer)
+constexpr int TM_MAX = 512;                    // largest tile height (row-sum buffer)
 constexpr int TM_PACK_A = 128;                 // tile height when A is packed (dW)
 constexpr int LINE = 64 / (int)sizeof(Real);   // Reals in a 64-byte cache line
 
@@ -266,9 +266,9 @@ void run(const Task* tasks, int n_tasks) {
 }
 
 // Tile shapes: forward and dx are tall (B rows, up to a few hundred columns): whole rows,
-// 256 at a time, so each packed B sliver serves 64 micro-tiles. dW (out × in) is cut
-// into 128 × 128 tiles: each packed sliver of x serves 32 micro-tiles, and a 512 × 512
-// dW gives 16 tiles to share between threads.
+// 512 at a time, so each packed B sliver serves 64 to 128 micro-tiles (packing Wᵀ is a
+// strided gather: worth doing rarely), and B = 4096 gives 8 tiles to share. dW
+// (out × in) is cut into 128 × 128 tiles: a 512 × 512 dW gives 16 of them.
 Task forward_task(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in, int out, Act act) {
     Task t;
     Product& p = t.p;
