@@ -58,11 +58,11 @@ else
   endif
 endif
 
-# NATIVE=1: also -march=native (this CPU's instructions in all code, not only in the
-# kernels' versions). Not portable; the values stay the same (no FMA contraction).
+# NATIVE=1: -march=native, this CPU's instructions in all code (not portable). The
+# kernels then need no versions of their own (SYMKL_NO_CLONES).
 ifeq ($(NATIVE),1)
   VARIANT  += native
-  CXXFLAGS += -march=native
+  CXXFLAGS += -march=native -DSYMKL_NO_CLONES
 endif
 
 ifeq ($(SAN),1)

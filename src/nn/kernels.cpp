@@ -202,9 +202,19 @@ SYMKL_ALWAYS_INLINE void product_tile(const Product& p, int i0, int i1, int j0, 
 // The versions of the tile routine, and the one this CPU runs (chosen once, at start-up).
 using TileFn = void (*)(const Product& p, int i0, int i1, int j0, int j1);
 
-void tile_portable(const Product& p, int i0, int i1, int j0, int j1) {
+// The build's own instruction set: the baseline (SSE2 on x86-64), or whatever the
+// compiler flags allow (make NATIVE=1 on an AVX-512 CPU gets the AVX-512 shape).
+#if defined(__AVX512F__)
+void tile_baseline(const Product& p, int i0, int i1, int j0, int j1) {
+    product_tile<8, 2 * LINE>(p, i0, i1, j0, j1);
+}
+const char* const BASELINE_NAME = "build flags (AVX-512), 8 x 128-byte micro-tiles";
+#else
+void tile_baseline(const Product& p, int i0, int i1, int j0, int j1) {
     product_tile<4, LINE>(p, i0, i1, j0, j1);
 }
+const char* const BASELINE_NAME = "build flags (portable), 4 x 64-byte micro-tiles";
+#endif
 
 #if SYMKL_X86_VERSIONS
 __attribute__((target("arch=x86-64-v3"))) void tile_avx2(const Product& p, int i0, int i1, int j0, int j1) {
@@ -227,7 +237,7 @@ Version pick_version() {
     if (__builtin_cpu_supports("x86-64-v4")) return {tile_avx512, "AVX-512 + FMA, 8 x 128-byte micro-tiles"};
     if (__builtin_cpu_supports("x86-64-v3")) return {tile_avx2, "AVX2 + FMA, 4 x 64-byte micro-tiles"};
 #endif
-    return {tile_portable, "portable, 4 x 64-byte micro-tiles"};
+    return {tile_baseline, BASELINE_NAME};
 }
 
 const Version VERSION = pick_version();

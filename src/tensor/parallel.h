@@ -17,7 +17,8 @@ constexpr long PAR_MIN_ELEMS = 1L << 17;  // elements of an element-wise loop
 // lets GCC make and pick the versions (target_clones: the activation spans, Adam;
 // compiled without FMA contraction, they give identical values); nn/kernels.cpp picks
 // its own, to give each a micro-tile of its own shape. Other compilers and targets
-// compile the portable version alone, as does -DSYMKL_NO_CLONES (to measure it).
+// compile one version for the build's flags, as does -DSYMKL_NO_CLONES (make NATIVE=1
+// sets it; without -march it measures the portable version).
 // (Not under AddressSanitizer, whose start-up runs after the loader picks versions.)
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
     !defined(__SANITIZE_ADDRESS__) && !defined(SYMKL_NO_CLONES)
