@@ -328,9 +328,15 @@ static void write_csv(const Bench& b, const std::string& path) {
         std::fprintf(stderr, "symkl_bench: cannot write %s\n", path.c_str());
         return;
     }
+    // names hold commas and quotes: every text field is quoted, quotes doubled (RFC 4180)
+    auto q = [](const std::string& t) {
+        std::string o = "\"";
+        for (char ch : t) o += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+        return o + "\"";
+    };
     std::fprintf(f, "section,name,config,real,threads,value,unit\n");
     for (const Result& r : b.results)
-        std::fprintf(f, "%s,%s,%s,%s,%d,%.6g,%s\n", r.section.c_str(), r.name.c_str(), r.config.c_str(),
+        std::fprintf(f, "%s,%s,%s,%s,%d,%.6g,%s\n", r.section.c_str(), q(r.name).c_str(), q(r.config).c_str(),
                      SYMKL_REAL_NAME, r.threads, r.value, r.unit.c_str());
     if (f != stdout) {
         std::fclose(f);
