@@ -16,6 +16,7 @@
 #   NO_OMP=1          build without OpenMP    -> build/noomp/
 #   SAN=1             -fsanitize=address,undefined -> build/san/
 #   NATIVE=1          add -march=native (this machine only) -> build/native/
+#   FMA=0             no fused multiply-add in the kernels (same bits on every CPU) -> build/nofma/
 # e.g. `make REAL=float test`, `make NO_OMP=1 test`.
 #
 # Never -ffast-math / -Ofast: they break NaN checks and finite differences.
@@ -32,6 +33,7 @@ REAL     ?= double
 NO_OMP   ?= 0
 SAN      ?= 0
 NATIVE   ?= 0
+FMA      ?= 1
 OPT      ?= -O2
 
 CXXFLAGS := -std=c++17 -ffp-contract=off -fno-math-errno -fopenmp-simd $(OPT) -g -Wall -Wextra -Wpedantic -Wshadow -Isrc -MMD -MP
@@ -63,6 +65,10 @@ endif
 ifeq ($(NATIVE),1)
   VARIANT  += native
   CXXFLAGS += -march=native -DSYMKL_NO_CLONES
+endif
+
+ifeq ($(FMA),0)
+  VARIANT  += nofma
 endif
 
 ifeq ($(SAN),1)
@@ -115,8 +121,11 @@ $(BENCH): $(BENCH_OBJ) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
 
 # The matmul kernels alone may fuse a·b + c into one FMA (their AVX2 and AVX-512
-# versions do; see src/nn/kernels.cpp): twice the arithmetic per cycle.
+# versions do; see src/nn/kernels.cpp): twice the arithmetic per cycle. FMA=0 keeps
+# them unfused: the naive loops' bits on every CPU, about a third slower.
+ifneq ($(FMA),0)
 $(BUILD)/obj/src/nn/kernels.o: CXXFLAGS += -ffp-contract=fast
+endif
 
 # The tests find the CLI binary through this define (they run it to check exit codes).
 $(BUILD)/obj/tests/%.o: CXXFLAGS += -DSYMKL_BIN='"$(abspath $(BIN))"' -DSYMKL_SOURCE_DIR='"$(CURDIR)"'
