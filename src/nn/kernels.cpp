@@ -222,7 +222,9 @@ __attribute__((target("arch=x86-64-v3"))) void tile_avx2(const Product& p, int i
 }
 
 __attribute__((target("arch=x86-64-v4"))) void tile_avx512(const Product& p, int i0, int i1, int j0, int j1) {
-    product_tile<8, 2 * LINE>(p, i0, i1, j0, j1);
+    // a tile at most one line wide (the narrow layers) wastes half the lanes of 2 lines
+    if (j1 - j0 <= LINE) product_tile<8, LINE>(p, i0, i1, j0, j1);
+    else product_tile<8, 2 * LINE>(p, i0, i1, j0, j1);
 }
 #endif
 
