@@ -278,9 +278,18 @@ void run(const Task* tasks, int n_tasks) {
 }
 
 // Tile shapes: forward and dx are tall (B rows, up to a few hundred columns): whole rows,
-// 512 at a time, so each packed B sliver serves 64 to 128 micro-tiles (packing Wᵀ is a
-// strided gather: worth doing rarely), and B = 4096 gives 8 tiles to share. dW
-// (out × in) is cut into 128 × 128 tiles: a 512 × 512 dW gives 16 of them.
+// up to 512 at a time (row_tile), so each packed B sliver serves up to 64 micro-tiles
+// (packing Wᵀ is a strided gather: worth doing rarely), and B = 4096 gives 8 tiles to
+// share. dW (out × in) is cut into 128 × 128 tiles: a 512 × 512 dW gives 16 of them.
+// Rows per forward or dx tile: up to 512, but at least 4 tiles when the product is big
+// enough to run in parallel, so that threads share batches of 512 or 1024 rows too. It
+// depends on the shape only, never on the thread count.
+int row_tile(int B, int in, int out) {
+    if ((long)B * in * out < PAR_MIN_MACS) return TM_MAX;
+    const int tm = ((B + 3) / 4 + 7) / 8 * 8;  // a quarter of the rows, whole micro-tiles
+    return std::max(64, std::min(TM_MAX, tm));
+}
+
 Task forward_task(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in, int out, Act act) {
     Task t;
     Product& p = t.p;
@@ -289,7 +298,7 @@ Task forward_task(Real* y, Real* h, const Real* x, const Real* W, const Real* b,
     p.b = W, p.b_ks = 1, p.b_js = in;  // B(k, o) = Wᵀ(k, o) = W[o·in + k]
     p.c = y, p.bias = b;
     p.h = h, p.act = act;
-    t.tm = TM_MAX, t.tn = out;
+    t.tm = row_tile(B, in, out), t.tn = out;
     return t;
 }
 
@@ -302,7 +311,7 @@ Task dx_task(Real* dx, const Real* dy, const Real* W, int B, int in, int out, co
     p.b = W, p.b_ks = in, p.b_js = 1;  // B(o, k) = W[o·in + k]
     p.c = dx;
     p.pre = pre, p.post = post, p.act = act;
-    t.tm = TM_MAX, t.tn = in;
+    t.tm = row_tile(B, in, out), t.tn = in;
     return t;
 }
 
