@@ -61,10 +61,12 @@ else
 endif
 
 # NATIVE=1: -march=native, this CPU's instructions in all code (not portable). The
-# kernels then need no versions of their own (SYMKL_NO_CLONES).
+# kernels then need no versions of their own (SYMKL_NO_CLONES). On x86 GCC tunes some
+# AVX-512 CPUs for 256-bit vectors, which halves the kernels' registers: ask for 512.
 ifeq ($(NATIVE),1)
   VARIANT  += native
-  CXXFLAGS += -march=native -DSYMKL_NO_CLONES
+  WIDE     := $(shell echo 'int main(){return 0;}' | $(CXX) -march=native -mprefer-vector-width=512 -x c++ - -o /dev/null 2>/dev/null && echo -mprefer-vector-width=512)
+  CXXFLAGS += -march=native $(WIDE) -DSYMKL_NO_CLONES
 endif
 
 ifeq ($(FMA),0)
