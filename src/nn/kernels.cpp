@@ -14,7 +14,7 @@
 //   1. C is cut into tiles of TM × TN, the unit of parallel work. OpenMP hands whole
 //      tiles to threads, so each thread owns every C element it writes, and the tile
 //      grid depends only on the shapes, never on the thread count.
-//   2. Inside a tile, k runs in blocks of KC (16 KB of packed B: 256 rows of one line).
+//   2. Inside a tile, k runs in blocks of KC (16 KB of packed B: 256 rows of a line).
 //      For each k-block and each panel of NR columns, the B sliver (KC × NR) is copied
 //      into a contiguous buffer on the stack ("packing": unit stride, edge columns
 //      zero-padded), where it stays in L1 while every micro-tile of the panel streams
@@ -25,7 +25,8 @@
 //      independent accumulators to hide the adder latency without spilling registers:
 //        portable (SSE2, 16 registers of 16 bytes)   4 × 64 bytes
 //        AVX2 + FMA (16 registers of 32 bytes)       4 × 64 bytes
-//        AVX-512 + FMA (32 registers of 64 bytes)    8 × 128 bytes
+//        AVX-512 + FMA (32 registers of 64 bytes)    8 × 128 bytes (8 × 64 when the
+//                                                    tile is at most a line wide)
 //
 // Order of operations: per k-block, each C element is loaded, receives its KC terms
 // in ascending k, and is stored. Over all blocks that is init, +k=0, +k=1, …, +k=K−1:
@@ -36,8 +37,8 @@
 // the AVX2 and AVX-512 versions c += a·b is one fused multiply-add, rounded once. The
 // two give identical bits (the same fma chain per element); the portable version,
 // without FMA instructions, rounds the product separately and may differ in the last
-// bits. One machine always runs the same version: results never depend on the
-// thread count or on OpenMP.
+// bits (make FMA=0 compiles this file unfused). One machine always runs the same
+// version: results never depend on the thread count or on OpenMP.
 #include "nn/kernels.h"
 #include "tensor/parallel.h"
 
