@@ -72,7 +72,7 @@ struct Product {
 // start is the row `init` repeated (bias or zeros) or, when init is null, c itself.
 // Row r of A is a_row[r][k · a_ks]. The accumulators are a local array that the
 // compiler keeps in registers once the r and j loops are unrolled; each element is
-// one chain of additions in ascending k.
+// one chain of multiply-adds (fused where the version has FMA) in ascending k.
 // K_UNIT (a_ks = 1: forward and dx) lets the compiler address all rows with one index.
 template <int MR, int NR, bool K_UNIT>
 SYMKL_ALWAYS_INLINE void micro_tile(Real* c, long ldc, const Real* init, const Real* const a_row[MR], long a_ks,
