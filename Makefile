@@ -124,7 +124,7 @@ $(BENCH): $(BENCH_OBJ) $(LIB)
 
 # The matmul kernels alone may fuse a·b + c into one FMA (their AVX2 and AVX-512
 # versions do; see src/nn/kernels.cpp): twice the arithmetic per cycle. FMA=0 keeps
-# them unfused: the naive loops' bits on every CPU, about a third slower.
+# them unfused: the naive loops' bits on every CPU, about a quarter slower.
 ifneq ($(FMA),0)
 $(BUILD)/obj/src/nn/kernels.o: CXXFLAGS += -ffp-contract=fast
 endif
