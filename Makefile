@@ -4,7 +4,9 @@
 #   make              build build/symkl (double, OpenMP when available)
 #   make run          build and run the demo (about a minute on 2 cores)
 #   make test         build and run the test suite; ends with "N passed, N failed"
-#   make bench        median time of one training step at two scales
+#   make bench        training steps, throughput and matmul GFLOP/s, 1 and 2 threads
+#                     (table on stdout, CSV in bench/results-<real>.csv)
+#   make bench-compare  the same MLE step in PyTorch, side by side (needs python3-torch)
 #   make debug        tests under AddressSanitizer + UBSan, in build/san/
 #   make data         regenerate the CSV copies in data/
 #   make clean        remove build/
@@ -13,18 +15,28 @@
 #   REAL=float        Real is float           -> build/float/
 #   NO_OMP=1          build without OpenMP    -> build/noomp/
 #   SAN=1             -fsanitize=address,undefined -> build/san/
+#   NATIVE=1          add -march=native (this machine only) -> build/native/
+#   FMA=0             no fused multiply-add in the kernels (same bits on every CPU) -> build/nofma/
 # e.g. `make REAL=float test`, `make NO_OMP=1 test`.
 #
 # Never -ffast-math / -Ofast: they break NaN checks and finite differences.
+# -ffp-contract=off: a·b + c is never fused into one FMA instruction, so every build
+# rounds the same way; the one exception is the matmul kernels (below).
+# -fopenmp-simd: `#pragma omp simd` vectorises a loop, even in the NO_OMP=1 build
+# (it adds no threads and no runtime library).
+# -fno-math-errno: sqrt need not set errno (symkl never reads it), so it vectorises;
+# no value changes.
 
 SHELL    := /bin/bash
 CXX      ?= g++
 REAL     ?= double
 NO_OMP   ?= 0
 SAN      ?= 0
+NATIVE   ?= 0
+FMA      ?= 1
 OPT      ?= -O2
 
-CXXFLAGS := -std=c++17 $(OPT) -g -Wall -Wextra -Wpedantic -Wshadow -Isrc -MMD -MP
+CXXFLAGS := -std=c++17 -ffp-contract=off -fno-math-errno -fopenmp-simd $(OPT) -g -Wall -Wextra -Wpedantic -Wshadow -Isrc -MMD -MP
 LDFLAGS  :=
 VARIANT  :=
 
@@ -46,6 +58,19 @@ else
   ifeq ($(OMPFLAG),)
     CXXFLAGS += -Wno-unknown-pragmas
   endif
+endif
+
+# NATIVE=1: -march=native, this CPU's instructions in all code (not portable). The
+# kernels then need no versions of their own (SYMKL_NO_CLONES). On x86 GCC tunes some
+# AVX-512 CPUs for 256-bit vectors, which halves the kernels' registers: ask for 512.
+ifeq ($(NATIVE),1)
+  VARIANT  += native
+  WIDE     := $(shell echo 'int main(){return 0;}' | $(CXX) -march=native -mprefer-vector-width=512 -x c++ - -o /dev/null 2>/dev/null && echo -mprefer-vector-width=512)
+  CXXFLAGS += -march=native $(WIDE) -DSYMKL_NO_CLONES
+endif
+
+ifeq ($(FMA),0)
+  VARIANT  += nofma
 endif
 
 ifeq ($(SAN),1)
@@ -76,7 +101,7 @@ BIN   := $(BUILD)/symkl
 TESTS := $(BUILD)/symkl_tests
 BENCH := $(BUILD)/symkl_bench
 
-.PHONY: all run test bench debug clean catch2 check-determinism data
+.PHONY: all run test bench bench-compare debug clean catch2 check-determinism data
 
 all: $(BIN) $(BENCH)
 
@@ -96,6 +121,13 @@ $(TESTS): $(TEST_OBJ) $(LIB)
 
 $(BENCH): $(BENCH_OBJ) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
+
+# The matmul kernels alone may fuse a·b + c into one FMA (their AVX2 and AVX-512
+# versions do; see src/nn/kernels.cpp): twice the arithmetic per cycle. FMA=0 keeps
+# them unfused: the naive loops' bits on every CPU, about a quarter slower.
+ifneq ($(FMA),0)
+$(BUILD)/obj/src/nn/kernels.o: CXXFLAGS += -ffp-contract=fast
+endif
 
 # The tests find the CLI binary through this define (they run it to check exit codes).
 $(BUILD)/obj/tests/%.o: CXXFLAGS += -DSYMKL_BIN='"$(abspath $(BIN))"' -DSYMKL_SOURCE_DIR='"$(CURDIR)"'
@@ -138,7 +170,22 @@ test: $(BIN) $(TESTS)
 	[ "$$status" = 0 ]
 
 bench: $(BENCH)
-	./$(BENCH)
+	./$(BENCH) $(BENCH_ARGS)
+
+# symkl against PyTorch on the same model and MLE step, float and double, 1 and 2 threads
+# (bench/compare.py). Optional: runs only where $(PYTHON) imports torch and numpy.
+PYTHON ?= python3
+bench-compare:
+	@if ! $(PYTHON) -c 'import torch, numpy' 2>/dev/null; then \
+	  echo "bench-compare needs PyTorch and NumPy for $(PYTHON). On Debian or Ubuntu:"; \
+	  echo "    sudo apt-get install python3-torch python3-numpy libopenblas0-pthread"; \
+	  echo "(then run with PYTHON=<the python3 that has them> if it is not the first on PATH)"; \
+	  exit 0; \
+	fi; \
+	$(MAKE) --no-print-directory build/symkl build/symkl_bench && \
+	$(MAKE) --no-print-directory REAL=float build/float/symkl_bench && \
+	$(PYTHON) bench/compare.py --bench-float build/float/symkl_bench --bench-double build/symkl_bench \
+	  --cli build/symkl $(COMPARE_ARGS)
 
 debug:
 	$(MAKE) SAN=1 OPT=-O1 test

@@ -15,5 +15,10 @@ const char* act_name(Act a);
 
 // y[i] = act(x[i]) for i < n
 void act_forward(Real* y, const Real* x, long n, Act a);
-// dx[i] = dy[i] · act'(x[i]); x is the saved input, y the saved output
+// dx[i] = dy[i] · act'(x[i]); x is the saved input, y the saved output (dx may be dy)
 void act_backward(Real* dx, const Real* dy, const Real* x, const Real* y, long n, Act a);
+
+// The same on one span, serially: for callers already inside a parallel loop (the
+// matmul kernels apply them to each finished tile).
+void act_forward_span(Real* y, const Real* x, long n, Act a);
+void act_backward_span(Real* dx, const Real* dy, const Real* x, const Real* y, long n, Act a);

@@ -2,6 +2,7 @@
 #include "nn/adam.h"
 #include "tensor/parallel.h"
 
+#include <algorithm>
 #include <cmath>
 
 void adam_init(Adam& opt, const AdamConfig& cfg, size_t n_params) {
@@ -11,21 +12,32 @@ void adam_init(Adam& opt, const AdamConfig& cfg, size_t n_params) {
     opt.t = 0;
 }
 
+// One span of the update; element-wise, so any split into spans gives the same values.
+// b1c = 1 − β₁ and b2c = 1 − β₂ are rounded from double, as the moments' weights.
+SYMKL_CLONES
+static void adam_span(Real* value, Real* m, Real* v, const Real* grad, long n, Real b1, Real b1c, Real b2,
+                      Real b2c, Real c1, Real c2, Real lr, Real eps) {
+    #pragma omp simd
+    for (long i = 0; i < n; i++) {
+        const Real g = grad[i];
+        m[i] = b1 * m[i] + b1c * g;
+        v[i] = b2 * v[i] + b2c * g * g;
+        value[i] -= lr * (m[i] * c1) / (std::sqrt(v[i] * c2) + eps);
+    }
+}
+
 void adam_step(Adam& opt, Params& p) {
     opt.t++;
     const double b1 = opt.cfg.beta1, b2 = opt.cfg.beta2;
     const Real c1 = (Real)(1.0 / (1.0 - std::pow(b1, (double)opt.t)));  // bias corrections
     const Real c2 = (Real)(1.0 / (1.0 - std::pow(b2, (double)opt.t)));
-    const Real lr = (Real)opt.cfg.lr, eps = (Real)opt.cfg.eps;
-    const long n = (long)p.size();
-    Real* m = opt.m.data();
-    Real* v = opt.v.data();
-    #pragma omp parallel for if (n >= PAR_MIN_ELEMS)
-    for (long i = 0; i < n; i++) {
-        const Real g = p.grad[i];
-        m[i] = (Real)b1 * m[i] + (Real)(1 - b1) * g;
-        v[i] = (Real)b2 * v[i] + (Real)(1 - b2) * g * g;
-        p.value[i] -= lr * (m[i] * c1) / (std::sqrt(v[i] * c2) + eps);
+    const long n = (long)p.size(), chunk = 1L << 14, chunks = (n + chunk - 1) / chunk;
+    #pragma omp parallel for schedule(static) if (n >= PAR_MIN_ELEMS)
+    for (long c = 0; c < chunks; c++) {
+        const long i = c * chunk, len = std::min(chunk, n - i);
+        adam_span(p.value.data() + i, opt.m.data() + i, opt.v.data() + i, p.grad.data() + i, len,
+                  (Real)b1, (Real)(1 - b1), (Real)b2, (Real)(1 - b2), c1, c2, (Real)opt.cfg.lr,
+                  (Real)opt.cfg.eps);
     }
 }
 

@@ -1,11 +1,11 @@
 // linear.cpp — y = x Wᵀ + b and its three gradient products.
 //
-// Parallelism: every loop is split so that each thread owns what it writes —
-// rows of y and dx (over the batch), rows of dW and db (over output features).
-// Each output element is a sum in a fixed order, so results are bit-identical
-// for any number of threads.
+// The products run in nn/kernels.cpp: cache-blocked, vectorised, parallel over
+// blocks of the outputs so that each thread owns what it writes (rows of y and dx,
+// blocks of dW and db). Each output element is a sum in a fixed order, so results
+// are bit-identical for any number of threads.
 #include "nn/linear.h"
-#include "tensor/parallel.h"
+#include "nn/kernels.h"
 
 #include <cmath>
 
@@ -34,47 +34,25 @@ void linear_init_zero(const Linear& l, Params& p) {
 }
 
 void linear_forward(Real* y, const Real* x, const Real* W, const Real* b, int B, int in, int out) {
-    #pragma omp parallel for if ((long)B * in * out >= PAR_MIN_MACS)
-    for (int i = 0; i < B; i++) {
-        const Real* xi = x + (size_t)i * in;
-        Real* yi = y + (size_t)i * out;
-        for (int o = 0; o < out; o++) {
-            const Real* wo = W + (size_t)o * in;
-            Real acc = b[o];
-            for (int k = 0; k < in; k++) acc += xi[k] * wo[k];
-            yi[o] = acc;
-        }
-    }
+    // y[i][o] = b[o] + Σ_k x[i][k] W[o][k]
+    matmul_forward(y, nullptr, x, W, b, B, in, out, Act::relu);
+}
+
+void linear_act_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in,
+                        int out, Act act) {
+    matmul_forward(y, h, x, W, b, B, in, out, act);
 }
 
 void linear_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x, const Real* W,
                      int B, int in, int out) {
     // in the forward pass this was: y[i][o] = b[o] + Σ_k x[i][k] W[o][k], so now we have:
-    // dx[i][k] = Σ_o dy[i][o] W[o][k]  (each thread owns rows i of dx)
-    if (dx) {
-        #pragma omp parallel for if ((long)B * in * out >= PAR_MIN_MACS)
-        for (int i = 0; i < B; i++) {
-            const Real* dyi = dy + (size_t)i * out;
-            Real* dxi = dx + (size_t)i * in;
-            for (int k = 0; k < in; k++) dxi[k] = 0;
-            for (int o = 0; o < out; o++) {
-                const Real d = dyi[o];
-                const Real* wo = W + (size_t)o * in;
-                for (int k = 0; k < in; k++) dxi[k] += d * wo[k];
-            }
-        }
-    }
-    // dW[o][k] += Σ_i dy[i][o] x[i][k],  db[o] += Σ_i dy[i][o]  (each thread owns rows o of dW)
-    #pragma omp parallel for if ((long)B * in * out >= PAR_MIN_MACS)
-    for (int o = 0; o < out; o++) {
-        Real* dwo = dW + (size_t)o * in;
-        Real dbo = 0;
-        for (int i = 0; i < B; i++) {
-            const Real d = dy[(size_t)i * out + o];
-            const Real* xi = x + (size_t)i * in;
-            dbo += d;
-            for (int k = 0; k < in; k++) dwo[k] += d * xi[k];
-        }
-        db[o] += dbo;
-    }
+    //   dx[i][k] = Σ_o dy[i][o] W[o][k]                       (threads own rows i of dx)
+    //   dW[o][k] += Σ_i dy[i][o] x[i][k],  db[o] += Σ_i dy[i][o]  (threads own blocks of dW)
+    matmul_backward(dx, dW, db, dy, x, W, B, in, out, nullptr, Act::relu);
+}
+
+void linear_act_backward(Real* dpre, Real* dW, Real* db, const Real* dy, const Real* pre, const Real* post,
+                         const Real* W, int B, int in, int out, Act act) {
+    // as linear_backward with x = post, then through post = act(pre): dpre = dx ⊙ act'(pre)
+    matmul_backward(dpre, dW, db, dy, post, W, B, in, out, pre, act);
 }

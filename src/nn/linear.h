@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 
+#include "nn/activation.h"
 #include "nn/params.h"
 
 // A Linear layer is two named tensors in a Params buffer.
@@ -27,3 +28,13 @@ void linear_forward(Real* y, const Real* x, const Real* W, const Real* b, int B,
 // dW (out, in) += dyᵀ · x and db (out) += Σ_b dy (accumulated).
 void linear_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x, const Real* W,
                      int B, int in, int out);
+
+// The same, fused with the activation next to the layer (one pass less over memory;
+// the values are those of the separate calls, bit for bit):
+//   y = x Wᵀ + b and h = act(y)
+void linear_act_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in,
+                        int out, Act act);
+//   for an input x = act(pre) (post = x): dpre (B, in) = (dy · W) ⊙ act'(pre) is written;
+//   dW += dyᵀ · post and db += Σ_b dy are accumulated.
+void linear_act_backward(Real* dpre, Real* dW, Real* db, const Real* dy, const Real* pre, const Real* post,
+                         const Real* W, int B, int in, int out, Act act);

@@ -1,6 +1,8 @@
 // mlp.cpp — forward and backward of a stack of Linear + activation layers.
 #include "nn/mlp.h"
 
+#include <utility>
+
 #include "tensor/rng.h"
 
 void mlp_declare(MLP& m, Params& p, const std::string& prefix, int in, int hidden, int out,
@@ -36,9 +38,9 @@ void mlp_cache_init(MLPCache& c, const MLP& m, int cap) {
 void mlp_forward(Real* y, const Real* x, const MLP& m, const Params& p, MLPCache& c, int B) {
     const Real* h = x;
     for (int l = 0; l < m.depth; l++) {
+        // pre_l = h_{l-1} W_{l-1}ᵀ + b_{l-1} and h_l = act(pre_l) in one pass
         const Linear& L = m.layers[l];
-        linear_forward(c.pre[l].ptr(), h, p.v(L.W), p.v(L.b), B, L.in, L.out);
-        act_forward(c.post[l].ptr(), c.pre[l].ptr(), (long)B * m.hidden, m.act);
+        linear_act_forward(c.pre[l].ptr(), c.post[l].ptr(), h, p.v(L.W), p.v(L.b), B, L.in, L.out, m.act);
         h = c.post[l].ptr();
     }
     const Linear& L = m.layers[m.depth];
@@ -46,17 +48,19 @@ void mlp_forward(Real* y, const Real* x, const MLP& m, const Params& p, MLPCache
 }
 
 void mlp_backward(Real* dx, const Real* dy, const Real* x, const MLP& m, Params& p, MLPCache& c, int B) {
-    // output layer: y = h_L W_Lᵀ + b_L
-    const Linear& Lo = m.layers[m.depth];
-    const Real* h_last = m.depth > 0 ? c.post[m.depth - 1].ptr() : x;
-    linear_backward(c.dpost.ptr(), p.g(Lo.W), p.g(Lo.b), dy, h_last, p.v(Lo.W), B, Lo.in, Lo.out);
-    // hidden layers, last to first: h_l = act(pre_l), pre_l = h_{l-1} W_{l-1}ᵀ + b_{l-1}
-    for (int l = m.depth - 1; l >= 0; l--) {
-        act_backward(c.dpre.ptr(), c.dpost.ptr(), c.pre[l].ptr(), c.post[l].ptr(),
-                     (long)B * m.hidden, m.act);
+    // Layer l (from the top) reads h_l = act(pre_l): its backward returns the gradient
+    // on pre_l directly (dx ⊙ act'(pre_l)). The gradients ping-pong between dpre and dpost.
+    const Real* g = dy;
+    Real* g_next = c.dpre.ptr();
+    Real* g_spare = c.dpost.ptr();
+    for (int l = m.depth; l >= 1; l--) {
         const Linear& L = m.layers[l];
-        const Real* h_in = l > 0 ? c.post[l - 1].ptr() : x;
-        Real* dh_in = l > 0 ? c.dpost.ptr() : dx;  // dpost is free again: dpre holds the gradient
-        linear_backward(dh_in, p.g(L.W), p.g(L.b), c.dpre.ptr(), h_in, p.v(L.W), B, L.in, L.out);
+        linear_act_backward(g_next, p.g(L.W), p.g(L.b), g, c.pre[l - 1].ptr(), c.post[l - 1].ptr(),
+                            p.v(L.W), B, L.in, L.out, m.act);
+        g = g_next;
+        std::swap(g_next, g_spare);
     }
+    // first layer: pre_0 = x W_0ᵀ + b_0, and x is the MLP's input
+    const Linear& L = m.layers[0];
+    linear_backward(dx, p.g(L.W), p.g(L.b), g, x, p.v(L.W), B, L.in, L.out);
 }

@@ -24,7 +24,7 @@ struct MLPCache {
     int cap = 0;
     std::vector<Tensor> pre;   // pre-activations, L of (cap, H)
     std::vector<Tensor> post;  // activations h_l, L of (cap, H)
-    Tensor dpost, dpre;        // scratch gradients (cap, H)
+    Tensor dpost, dpre;        // scratch gradients (cap, H); backward alternates between them
 };
 
 void mlp_declare(MLP& m, Params& p, const std::string& prefix, int in, int hidden, int out,

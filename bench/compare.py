@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""compare.py: `make bench-compare`, symkl against PyTorch on the same model.
+
+PyTorch gets the architecture symkl trains: a RealNVP flow of K affine couplings that
+alternate which half of the coordinates they condition on, s = c*tanh(s~/c) with c = 2,
+ReLU conditioners of L hidden layers of width H (PyTorch's default nn.Linear init, the last
+layer zero), a standard normal base. Both sides time the same MLE step (a minibatch of B
+rows drawn with replacement, log p, the mean NLL's backward, one Adam step), in the same
+precision and with the same number of threads, alternating symkl and PyTorch round by
+round in one run. The matmul at 4096 x 512 x 512 (the large model's hidden layer) is
+timed the same way against torch.nn.functional.linear and NumPy (both OpenBLAS here).
+
+Once per run it also checks that the two compute the same log-density: a model trained
+by the symkl CLI is loaded from its model.safetensors into the PyTorch flow (a reader of
+twenty lines, below), and log p of the same points is compared.
+
+Every PyTorch or NumPy measurement runs in a fresh subprocess with OMP_NUM_THREADS and
+OPENBLAS_NUM_THREADS set, so the BLAS really uses the requested thread count.
+
+  bench/compare.py --bench-float build/float/symkl_bench --bench-double build/symkl_bench \
+                   --cli build/symkl [--threads 1,2] [--rounds 3] [--repeats 5] [--csv PATH]
+"""
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+SCALES = {"small": dict(D=2, K=8, H=64, L=2, B=256), "large": dict(D=16, K=8, H=512, L=2, B=4096)}
+MATMUL = (4096, 512, 512)  # B x in x out
+
+
+# --------------------------------------------------------------------------------------
+# The PyTorch side (imported lazily: the orchestrating process needs no torch).
+
+def build_flow(torch, D, K, H, L, clamp=2.0):
+    nn = torch.nn
+
+    class Coupling(nn.Module):
+        def __init__(self, cond_first):
+            super().__init__()
+            first = D // 2
+            if cond_first:
+                self.a0, self.da, self.b0, self.db = 0, first, first, D - first
+            else:
+                self.a0, self.da, self.b0, self.db = first, D - first, 0, first
+            layers, fan_in = [], self.da
+            for _ in range(L):
+                layers += [nn.Linear(fan_in, H), nn.ReLU()]
+                fan_in = H
+            layers.append(nn.Linear(fan_in, 2 * self.db))
+            self.net = nn.Sequential(*layers)  # Linear layers at 0, 2, ..., 2L as in symkl
+            nn.init.zeros_(self.net[-1].weight)
+            nn.init.zeros_(self.net[-1].bias)
+
+        def forward(self, x):
+            xa = x[:, self.a0:self.a0 + self.da]
+            xb = x[:, self.b0:self.b0 + self.db]
+            h = self.net(xa)
+            s = clamp * torch.tanh(h[:, :self.db] / clamp)
+            zb = xb * torch.exp(s) + h[:, self.db:]
+            z = torch.cat([xa, zb], 1) if self.a0 == 0 else torch.cat([zb, xa], 1)
+            return z, s.sum(1)
+
+    class Flow(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.couplings = nn.ModuleList(Coupling(k % 2 == 0) for k in range(K))
+
+        def log_prob(self, x):
+            logdet = 0
+            for c in self.couplings:
+                x, ld = c(x)
+                logdet = logdet + ld
+            return -0.5 * (x * x).sum(1) - 0.5 * D * math.log(2 * math.pi) + logdet
+
+    return Flow()
+
+
+def median_time(fn, repeats):
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def torch_step(scale, threads, repeats, real):
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    dtype = torch.float32 if real == "float" else torch.float64
+    s = SCALES[scale]
+    flow = build_flow(torch, s["D"], s["K"], s["H"], s["L"]).to(dtype)
+    train = torch.randn(4096, s["D"], dtype=dtype)
+    opt = torch.optim.Adam(flow.parameters(), lr=1e-3)
+
+    def step():
+        xb = train[torch.randint(0, train.shape[0], (s["B"],))]
+        loss = -flow.log_prob(xb).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    return median_time(step, repeats)
+
+
+def torch_matmul(threads, repeats, real):
+    import torch
+    torch.set_num_threads(threads)
+    dtype = torch.float32 if real == "float" else torch.float64
+    B, n_in, n_out = MATMUL
+    x, W, b = torch.randn(B, n_in, dtype=dtype), torch.randn(n_out, n_in, dtype=dtype), torch.randn(n_out, dtype=dtype)
+    with torch.no_grad():
+        return median_time(lambda: torch.nn.functional.linear(x, W, b), repeats)
+
+
+def numpy_matmul(threads, repeats, real):
+    import numpy as np
+    dtype = np.float32 if real == "float" else np.float64
+    B, n_in, n_out = MATMUL
+    rng = np.random.default_rng(1)
+    x, W = rng.standard_normal((B, n_in)).astype(dtype), rng.standard_normal((n_out, n_in)).astype(dtype)
+    return median_time(lambda: x @ W.T, repeats)
+
+
+# --------------------------------------------------------------------------------------
+# safetensors, read with struct and json only (docs/checkpoint.md has the layout).
+
+def load_safetensors(path):
+    import numpy as np
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    dtypes = {"F64": "<f8", "F32": "<f4"}
+    tensors = {}
+    for name, info in header.items():
+        begin, end = info["data_offsets"]
+        buf = raw[8 + n + begin:8 + n + end]
+        tensors[name] = np.frombuffer(buf, dtype=dtypes[info["dtype"]]).reshape(info["shape"]).copy()
+    return meta, tensors
+
+
+def logprob_check(model_path, points_path, logp_path):
+    """Max |log p_symkl - log p_torch| over the points, the weights loaded from symkl's file."""
+    import numpy as np
+    import torch
+    meta, tensors = load_safetensors(model_path)
+    flow = build_flow(torch, int(meta["dim"]), int(meta["layers"]), int(meta["hidden"]), int(meta["depth"]),
+                      float(meta["clamp"])).double()
+    flow.load_state_dict({k: torch.from_numpy(v.astype(np.float64)) for k, v in tensors.items()}, strict=True)
+    x = torch.from_numpy(np.loadtxt(points_path, delimiter=",", skiprows=1, ndmin=2))
+    with torch.no_grad():
+        lp_torch = flow.log_prob(x).numpy()
+    lp_symkl = np.loadtxt(logp_path, delimiter=",", skiprows=1, ndmin=1)
+    return float(np.max(np.abs(lp_torch - lp_symkl))), float(np.max(np.abs(lp_symkl))), meta["real"]
+
+
+# --------------------------------------------------------------------------------------
+# The orchestrating side: subprocesses for every measurement, alternating.
+
+def python_measure(what, threads, repeats, real, scale="small"):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    out = subprocess.run([sys.executable, __file__, "--worker", what, "--scale", scale, "--threads", str(threads),
+                          "--repeats", str(repeats), "--real", real], env=env, check=True, capture_output=True,
+                         text=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def symkl_measure(bench, only, scale, threads, repeats):
+    out = subprocess.run([bench, "--only", only, "--scale", scale, "--threads", str(threads), "--repeats",
+                          str(repeats), "--csv", "-"], check=True, capture_output=True, text=True).stdout
+    rows = [r for r in csv.reader(io.StringIO(out)) if len(r) == 7 and r[0] in ("steps", "matmul")]
+    return {(r[1], r[2]): float(r[5]) for r in rows}
+
+
+def run_cli(cli, *args):
+    subprocess.run([cli, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench-float", help="symkl_bench of the float build")
+    ap.add_argument("--bench-double", help="symkl_bench of the double build")
+    ap.add_argument("--cli", help="the symkl binary (double build: the log p check compares in float64)")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is reported")
+    ap.add_argument("--repeats", type=int, default=5, help="timed steps per measurement (median)")
+    ap.add_argument("--scales", default="small,large")
+    ap.add_argument("--csv", default="bench/compare-results.csv")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--scale", default="small", help=argparse.SUPPRESS)
+    ap.add_argument("--real", default="float", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+
+    if a.worker:  # one measurement inside a subprocess; prints seconds
+        fn = {"step": lambda: torch_step(a.scale, int(a.threads), a.repeats, a.real),
+              "torch_matmul": lambda: torch_matmul(int(a.threads), a.repeats, a.real),
+              "numpy_matmul": lambda: numpy_matmul(int(a.threads), a.repeats, a.real)}[a.worker]
+        print(fn())
+        return 0
+
+    try:
+        import numpy  # noqa: F401
+        import torch
+    except ImportError:
+        print("bench-compare needs PyTorch and NumPy for this python3. On Debian or Ubuntu:\n"
+              "    apt-get install python3-torch python3-numpy libopenblas0-pthread")
+        return 1
+    threads = [int(t) for t in a.threads.split(",")]
+    scales = a.scales.split(",")
+    benches = [(real, path) for real, path in (("float", a.bench_float), ("double", a.bench_double)) if path]
+    print(f"symkl vs PyTorch {torch.__version__} (NumPy {numpy.__version__}): median of {a.repeats} runs per "
+          f"measurement, median over {a.rounds} alternating rounds")
+    rows = []
+
+    # 1. Same weights, same log-density.
+    if a.cli:
+        import numpy as np
+        with tempfile.TemporaryDirectory() as tmp:
+            moons, x16 = os.path.join(tmp, "moons.csv"), os.path.join(tmp, "x16.csv")
+            run_cli(a.cli, "generate", "--data", "moons", "--n", "1000", "--seed", "9", "--out", moons)
+            rng = np.random.default_rng(3)
+            np.savetxt(x16, rng.standard_normal((600, 16)) * rng.uniform(0.5, 2.0, 16), delimiter=",",
+                       header=",".join(f"x{j}" for j in range(16)), comments="")
+            # (the 16-D run is short: 480 training points in 16-D overfit within 200 steps)
+            checks = [("moons, D=2 H=64, 200 steps", ["--data", "moons", "--n-train", "200", "--steps", "200"], moons),
+                      ("CSV, D=16 H=128, 50 steps", ["--data", x16, "--hidden", "128", "--steps", "50"], x16)]
+            for i, (label, data, points) in enumerate(checks):
+                out, lp = os.path.join(tmp, f"run{i}"), os.path.join(tmp, f"lp{i}.csv")
+                run_cli(a.cli, "train", *data, "--log-every", "50", "--n-eval", "100", "--quiet", "--out", out)
+                model = os.path.join(out, "model.safetensors")
+                run_cli(a.cli, "logprob", "--model", model, "--in", points, "--out", lp)
+                diff, scale, real = logprob_check(model, points, lp)
+                print(f"log p check ({label}, symkl {real} weights loaded into PyTorch float64): "
+                      f"max |difference| = {diff:.3g} (max |log p| = {scale:.3g})")
+                rows.append(dict(what="logprob_check_max_abs_diff", config=label, real=real, value=diff))
+
+    # 2. Steps and the matmul, alternating symkl and PyTorch.
+    for real, bench in benches:
+        for scale in scales:
+            s = SCALES[scale]
+            config = f"D={s['D']} K={s['K']} H={s['H']} L={s['L']} B={s['B']}"
+            for t in threads:
+                sy, to = [], []
+                for _ in range(a.rounds):
+                    sy.append(symkl_measure(bench, "steps", scale, t, a.repeats)[("mle step", config)] / 1e3)
+                    to.append(python_measure("step", t, a.repeats, real, scale))
+                sy, to = statistics.median(sy), statistics.median(to)
+                rows.append(dict(what="mle_step_ms", config=config, real=real, threads=t, symkl=sy * 1e3,
+                                 torch=to * 1e3, ratio=to / sy))
+                print(f"MLE step {scale:5s} {real:6s} {t} thr: symkl {sy * 1e3:9.2f} ms   PyTorch {to * 1e3:9.2f} ms"
+                      f"   PyTorch/symkl = {to / sy:6.2f}", flush=True)
+        B, n_in, n_out = MATMUL
+        flops = 2.0 * B * n_in * n_out
+        key = ("forward y=xW'+b", f"{B}x{n_in}x{n_out} (B x in x out)")
+        for t in threads:
+            sy, to, npy = [], [], []
+            for _ in range(a.rounds):
+                sy.append(symkl_measure(bench, "matmul", "large", t, a.repeats)[key])
+                to.append(flops / python_measure("torch_matmul", t, a.repeats, real) * 1e-9)
+                npy.append(flops / python_measure("numpy_matmul", t, a.repeats, real) * 1e-9)
+            sy, to, npy = statistics.median(sy), statistics.median(to), statistics.median(npy)
+            best = max(to, npy)
+            rows.append(dict(what="matmul_gflops", config=f"{B}x{n_in}x{n_out}", real=real, threads=t, symkl=sy,
+                             torch=to, numpy=npy, ratio=sy / best))
+            print(f"matmul {B}x{n_in}x{n_out} {real:6s} {t} thr: symkl {sy:7.1f} GFLOP/s   torch {to:7.1f}   "
+                  f"numpy {npy:7.1f}   symkl/best = {sy / best:5.2f}", flush=True)
+
+    if a.csv:
+        fields = ["what", "config", "real", "threads", "symkl", "torch", "numpy", "ratio", "value"]
+        with open(a.csv, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=fields)
+            w.writeheader()
+            for r in rows:
+                w.writerow({k: r.get(k, "") for k in fields})
+        print(f"wrote {a.csv}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
