@@ -242,6 +242,21 @@ std::vector<Tick> ticks(const std::string& svg, bool x_axis) {
     return t;
 }
 
+// The points of every <polyline> of a chart, in order, as (x, y) pixel pairs.
+std::vector<std::vector<std::pair<double, double>>> polylines(const std::string& svg) {
+    std::vector<std::vector<std::pair<double, double>>> r;
+    for (size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1)) {
+        const size_t p = svg.find("points=\"", at) + 8, end = svg.find('"', p);
+        std::vector<std::pair<double, double>> pts;
+        const char* c = svg.c_str() + p;
+        double x, y;
+        int used = 0;
+        while (c < svg.c_str() + end && std::sscanf(c, " %lf,%lf%n", &x, &y, &used) == 2) pts.push_back({x, y}), c += used;
+        r.push_back(pts);
+    }
+    return r;
+}
+
 Series series(const std::string& label, std::vector<double> x, std::vector<double> y) {
     Series s;
     s.label = label;
@@ -326,6 +341,56 @@ TEST_CASE("plot: NaN splits a line into pieces, a lone point is a dot", "[plot]"
     // 1 to 50 spans under two decades: 1, 2, 5, 10, 20, 50 are labelled
     for (const char* label : {">1</text>", ">2</text>", ">5</text>", ">10</text>", ">20</text>", ">50</text>"})
         CHECK_THAT(logy, Catch::Contains(label));
+}
+
+TEST_CASE("plot: a log x axis puts 1e-3 halfway between 1e-4 and 1e-2", "[plot]") {
+    ChartSpec spec;
+    spec.log_x = true;
+    const std::string svg = line_chart_svg(spec, {series("a", {1e-4, 1e-3, 1e-2}, {3, 2, 1})});
+    const auto lines = polylines(svg);
+    REQUIRE(lines.size() == 1);
+    REQUIRE(lines[0].size() == 3);
+    const double x0 = lines[0][0].first, x1 = lines[0][1].first, x2 = lines[0][2].first;
+    CHECK(x1 - x0 == Approx(x2 - x1).margin(0.02));  // pixels are printed to 0.01
+    CHECK(x2 - x0 > 300);
+    // two decades and a bit: the powers of ten are labelled, at their log positions
+    const std::vector<Tick> tx = ticks(svg, true);
+    REQUIRE(tx.size() == 3);
+    CHECK(tx[0].value == 1e-4);
+    CHECK(tx[1].value == 1e-3);
+    CHECK(tx[2].value == 1e-2);
+    CHECK(tx[0].pos == Approx(x0).margin(0.02));
+    CHECK(tx[1].pos == Approx(x1).margin(0.02));
+    CHECK_THAT(svg, Catch::Contains(">0.0001</text>") && Catch::Contains(">0.01</text>"));
+    // minor ticks at 2..9 times each decade, with faint grid lines (two decades)
+    CHECK(count(svg, "stroke=\"#f0f0f0\"") == 16);
+
+    // both axes logarithmic: y = x² is a straight line with evenly spaced points
+    spec.log_y = true;
+    const auto both = polylines(line_chart_svg(spec, {series("a", {1, 10, 100}, {1, 100, 10000})}));
+    REQUIRE(both.size() == 1);
+    REQUIRE(both[0].size() == 3);
+    CHECK(both[0][1].first - both[0][0].first == Approx(both[0][2].first - both[0][1].first).margin(0.02));
+    CHECK(both[0][0].second - both[0][1].second == Approx(both[0][1].second - both[0][2].second).margin(0.02));
+    CHECK(line_chart_svg(spec, {series("a", {1, 10, 100}, {1, 100, 10000})}) ==
+          line_chart_svg(spec, {series("a", {1, 10, 100}, {1, 100, 10000})}));
+}
+
+TEST_CASE("plot: x values <= 0 on a log x axis leave gaps in lines and bands", "[plot]") {
+    ChartSpec spec;
+    spec.log_x = true;
+    Series s = series("a", {-1, 1e-4, 3e-4, 0, 1e-3, 3e-3, 1e-2}, {5, 4, 3, 2, 1, 2, 3});
+    s.y_lo = {4, 3, 2, 1, 0.5, 1, 2};
+    s.y_hi = {6, 5, 4, 3, 1.5, 3, 4};
+    const std::string svg = line_chart_svg(spec, {s});
+    CHECK(count(svg, "<polyline") == 2);  // {1e-4, 3e-4} and {1e-3, 3e-3, 1e-2}
+    CHECK(count(svg, "<polygon") == 2);
+    CHECK(count(svg, "<circle") == 0);
+    CHECK(lower(svg).find("nan") == std::string::npos);
+    CHECK(lower(svg).find("inf") == std::string::npos);
+    CHECK_THROWS_WITH(line_chart_svg(spec, {series("a", {-1, 0}, {1, 2})}),
+                      Catch::Contains("positive x and finite y") && Catch::Contains("log axis"));
+    CHECK_THROWS_WITH(scatter_svg(spec, {PointSet{"p", {1}, {1}}}, Aspect::free), Catch::Contains("log_x"));
 }
 
 TEST_CASE("plot: chart errors are one line and name the problem", "[plot]") {

@@ -105,6 +105,30 @@ double max_label_width(const Axis& a) {
     return w;
 }
 
+// Whether the x tick labels fit side by side with 18 px between them. Linear ticks are
+// evenly spaced, so their count times the widest label decides; log ticks are not (1, 2,
+// 5, 10 sit 0.30, 0.40, 0.30 decades apart), so each pair of neighbours is measured.
+bool x_labels_fit(const Axis& a, double plot_w) {
+    if (!a.log) return (double)a.major.size() * (max_label_width(a) + 18) <= plot_w;
+    double prev_x = 0, prev_w = -1;
+    for (size_t i = 0; i < a.major.size(); i++) {
+        if (a.labels[i].empty()) continue;
+        const double x = a.px(a.major[i]), w = text_width(a.labels[i], TICK_FONT);
+        if (prev_w >= 0 && x - prev_x < 0.5 * (w + prev_w) + 18) return false;
+        prev_x = x, prev_w = w;
+    }
+    return true;
+}
+
+// The x axis's ticks: the most whose labels fit (a.p_lo and a.p_hi must be set).
+void set_x_ticks(Axis& a, double plot_w) {
+    for (int max_x = 10; max_x >= 2; max_x--) {
+        if (a.log) set_log_ticks(a, max_x);
+        else set_linear_ticks(a, max_x);
+        if (x_labels_fit(a, plot_w)) break;
+    }
+}
+
 // Pads a linear range by `frac` of its span on each side; a single value gets a span.
 void pad_range(double& lo, double& hi, double frac) {
     if (hi - lo <= 1e-12 * std::max(std::fabs(lo), std::fabs(hi))) {
@@ -114,6 +138,18 @@ void pad_range(double& lo, double& hi, double frac) {
     }
     const double d = frac * (hi - lo);
     lo -= d, hi += d;
+}
+
+// An axis's range: the data's [lo, hi] plus `frac` of its span on each side, the span
+// measured in log10 units on a log axis (a single value gets a factor 2 either way).
+void set_range(Axis& a, double lo, double hi, double frac) {
+    if (a.log) {
+        const double f = hi > lo ? std::pow(hi / lo, frac) : 2;
+        a.lo = lo / f, a.hi = hi * f;
+    } else {
+        pad_range(lo, hi, frac);
+        a.lo = lo, a.hi = hi;
+    }
 }
 
 struct Layout {
@@ -142,13 +178,9 @@ void layout_axes(Layout& L, Axis& xa, Axis& ya, const ChartSpec& spec, double le
     if (plot_w < 80 || plot_h < 60)
         throw symkl::Error("a " + std::to_string(spec.width) + "x" + std::to_string(spec.height) +
                            " chart leaves no room to plot: make it larger or the labels shorter");
-    // The most x ticks whose labels (with a gap) fit side by side.
-    for (int max_x = 10; max_x >= 2; max_x--) {
-        set_linear_ticks(xa, max_x);
-        if ((double)xa.major.size() * (max_label_width(xa) + 18) <= plot_w) break;
-    }
     xa.p_lo = L.left, xa.p_hi = L.right;
     ya.p_lo = L.bottom, ya.p_hi = L.top;
+    set_x_ticks(xa, plot_w);
 }
 
 void svg_begin(std::string& s, const ChartSpec& spec) {
@@ -174,6 +206,8 @@ void line(std::string& s, double x0, double y0, double x1, double y1, const char
 void draw_grid(std::string& s, const Layout& L, const Axis& xa, const Axis& ya) {
     s += "<g>\n";
     // minor grid lines help over a few decades; over many they would be a grey wash
+    if (xa.log && std::log10(xa.hi / xa.lo) <= 4)
+        for (double v : xa.minor) line(s, xa.px(v), L.top, xa.px(v), L.bottom, "#f0f0f0", 1);
     if (ya.log && std::log10(ya.hi / ya.lo) <= 4)
         for (double v : ya.minor) line(s, L.left, ya.px(v), L.right, ya.px(v), "#f0f0f0", 1);
     for (double v : xa.major) line(s, xa.px(v), L.top, xa.px(v), L.bottom, "#e6e6e6", 1);
@@ -186,6 +220,7 @@ void draw_axes(std::string& s, const Layout& L, const Axis& xa, const Axis& ya, 
     s += "<rect x=\"" + num(L.left) + "\" y=\"" + num(L.top) + "\" width=\"" + num(L.right - L.left) +
          "\" height=\"" + num(L.bottom - L.top) + "\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1\"/>\n";
     s += "<g fill=\"#222222\">\n";
+    for (double v : xa.minor) line(s, xa.px(v), L.bottom, xa.px(v), L.bottom + 3, "#444444", 1);
     for (size_t i = 0; i < xa.major.size(); i++) {
         const double x = xa.px(xa.major[i]);
         line(s, x, L.bottom, x, L.bottom + 5, "#444444", 1);
@@ -324,6 +359,7 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<Series>& ser
     check_sizes(spec);
     if (series.empty()) throw symkl::Error("a line chart needs at least one series");
     Axis xa, ya;
+    xa.log = spec.log_x;
     ya.log = spec.log_y;
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY, legend_w = 0;
     for (size_t i = 0; i < series.size(); i++) {
@@ -337,7 +373,7 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<Series>& ser
                                std::to_string(n) + " values like x, got " + std::to_string(s.y_lo.size()) + " and " +
                                std::to_string(s.y_hi.size()));
         for (size_t k = 0; k < n; k++) {
-            if (!std::isfinite(s.x[k])) continue;
+            if (!xa.ok(s.x[k])) continue;
             bool any = false;
             for (double y : {s.y_med[k], s.y_lo.empty() ? NAN : s.y_lo[k], s.y_hi.empty() ? NAN : s.y_hi[k]})
                 if (ya.ok(y)) y0 = std::min(y0, y), y1 = std::max(y1, y), any = true;
@@ -346,18 +382,11 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<Series>& ser
         if (!s.label.empty()) legend_w = std::max(legend_w, text_width(s.label, LEGEND_FONT));
     }
     if (!(x0 <= x1))
-        throw symkl::Error(std::string("nothing to draw: no series has a point with finite x and ") +
-                           (spec.log_y ? "positive y (a log axis cannot show values <= 0)" : "finite y"));
-    pad_range(x0, x1, 0.02);
-    xa.lo = x0, xa.hi = x1;
-    if (ya.log) {
-        // 5% of the span on each side, in log10 units
-        const double f = y1 > y0 ? std::pow(y1 / y0, 0.05) : 2;
-        ya.lo = y0 / f, ya.hi = y1 * f;
-    } else {
-        pad_range(y0, y1, 0.05);
-        ya.lo = y0, ya.hi = y1;
-    }
+        throw symkl::Error(std::string("nothing to draw: no series has a point with ") +
+                           (xa.log ? "positive x" : "finite x") + " and " + (ya.log ? "positive y" : "finite y") +
+                           (xa.log || ya.log ? " (a log axis cannot show values <= 0)" : ""));
+    set_range(xa, x0, x1, 0.02);
+    set_range(ya, y0, y1, 0.05);
     Layout L;
     layout_axes(L, xa, ya, spec, legend_w);
 
@@ -450,7 +479,7 @@ void write_line_chart(const std::string& path, const ChartSpec& spec, const std:
 
 std::string scatter_svg(const ChartSpec& spec, const std::vector<PointSet>& sets, Aspect aspect) {
     check_sizes(spec);
-    if (spec.log_y) throw symkl::Error("a scatter plot has linear axes: log_y is not supported");
+    if (spec.log_x || spec.log_y) throw symkl::Error("a scatter plot has linear axes: log_x and log_y are not supported");
     if (sets.empty()) throw symkl::Error("a scatter plot needs at least one point set");
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY, legend_w = 0;
     for (size_t i = 0; i < sets.size(); i++) {
@@ -486,10 +515,7 @@ std::string scatter_svg(const ChartSpec& spec, const std::vector<PointSet>& sets
         if (L.right - L.left != before.right - before.left) {
             const double h = 0.5 * u * (L.right - L.left);
             xa.lo = cx - h, xa.hi = cx + h;
-            for (int max_x = 10; max_x >= 2; max_x--) {
-                set_linear_ticks(xa, max_x);
-                if ((double)xa.major.size() * (max_label_width(xa) + 18) <= L.right - L.left) break;
-            }
+            set_x_ticks(xa, L.right - L.left);
         }
     }
 

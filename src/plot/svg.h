@@ -5,8 +5,9 @@
 //   px = left + (x − x_lo) / (x_hi − x_lo) · plot_width
 //   py = top + (1 − (y − y_lo) / (y_hi − y_lo)) · plot_height     (y grows upwards)
 //
-// with log10(y) in place of y on a log axis. Axes get "nice" ticks (1, 2 or 5 times a
-// power of ten), a title, axis labels and a legend to the right of the plot. A line
+// with log10(x) in place of x, log10(y) in place of y, on a log axis (either or both).
+// Axes get "nice" ticks (1, 2 or 5 times a power of ten; decades on a log axis), a
+// title, axis labels and a legend to the right of the plot. A line
 // chart draws each series as a median line with an optional min–max band (the shape of
 // a learning curve over seeds); a NaN breaks the line, so missing values show as gaps,
 // never as zeros. Every number is printed with fixed precision: the same input always
@@ -28,7 +29,8 @@ struct Series {
 
 struct ChartSpec {
     std::string title, xlabel, ylabel;
-    bool log_y = false;               // decades with minor ticks; values ≤ 0 leave gaps
+    bool log_x = false;               // decades with minor ticks; values ≤ 0 leave gaps
+    bool log_y = false;               // the same for y
     int width = 720, height = 440;    // pixels
 };
 
@@ -51,7 +53,8 @@ const char* palette_colour(int i);
 void write_line_chart(const std::string& path, const ChartSpec& spec, const std::vector<Series>& series);
 
 // Writes a scatter plot of the point sets, in order (the last on top). Non-finite points
-// are skipped. Throws symkl::Error as write_line_chart does; log_y is not supported here.
+// are skipped. Throws symkl::Error as write_line_chart does; log_x and log_y are not
+// supported here.
 void write_scatter(const std::string& path, const ChartSpec& spec, const std::vector<PointSet>& sets, Aspect aspect);
 
 // The SVG text that write_line_chart / write_scatter write (for tests and embedding).
