@@ -393,6 +393,46 @@ TEST_CASE("plot: x values <= 0 on a log x axis leave gaps in lines and bands", "
     CHECK_THROWS_WITH(scatter_svg(spec, {PointSet{"p", {1}, {1}}}, Aspect::free), Catch::Contains("log_x"));
 }
 
+TEST_CASE("plot: markers draw one disc per finite median point and one in the legend", "[plot]") {
+    ChartSpec spec;
+    spec.log_x = true;
+    Series sweep = series("jeffreys", {1e-4, 3e-4, 1e-3, 3e-3, 1e-2}, {2.1, NAN, 1.8, 1.9, 2.4});
+    sweep.y_lo = {2.0, NAN, 1.7, 1.8, 2.2};
+    sweep.y_hi = {2.2, NAN, 1.9, 2.0, 2.6};
+    sweep.markers = true;
+    sweep.colour = 1;
+    Series plain = series("mle", {1e-4, 3e-4, 1e-3, 3e-3, 1e-2}, {2.5, 2.3, 2.2, 2.3, 2.6});
+    Series lone = series("", {1e-4, 3e-4, 1e-3}, {NAN, 2.0, NAN});  // unlabelled: no legend entry
+    lone.markers = true;
+    const std::string svg = line_chart_svg(spec, {sweep, plain, lone});
+    // 4 finite points of sweep + 1 in its legend swatch + lone's single point; none for plain
+    CHECK(count(svg, "<circle") == 4 + 1 + 1);
+    CHECK(count(svg, "<circle") == count(svg, "r=\"3.00\""));  // a marker, not the 2.5 px lone dot
+    CHECK(count(svg, "<circle cx") == 6);
+    // the discs are in the series' colour: a group for the points, the legend disc filled
+    CHECK_THAT(svg, Catch::Contains("<g fill=\"#D55E00\">\n<circle"));
+    CHECK(count(svg, "r=\"3.00\" fill=\"#D55E00\"/>") == 1);
+    // the markers sit on the points: the lone first one, then the vertices of the line
+    const auto lines = polylines(svg);
+    REQUIRE(lines.size() == 2);  // sweep from 1e-3 on, plain
+    REQUIRE(lines[0].size() == 3);
+    std::vector<std::pair<double, double>> discs;
+    for (size_t at = svg.find("<g fill=\"#D55E00\">"), n = 0; n < 4; n++) {
+        at = svg.find("<circle", at + 1);
+        double cx, cy;
+        REQUIRE(std::sscanf(svg.c_str() + at, "<circle cx=\"%lf\" cy=\"%lf\"", &cx, &cy) == 2);
+        discs.push_back({cx, cy});
+    }
+    CHECK(discs[0].first < lines[0][0].first);
+    CHECK(std::vector<std::pair<double, double>>(discs.begin() + 1, discs.end()) == lines[0]);
+    // without markers the legend has no disc and lone points (sweep's first, lone's) are small dots
+    for (Series* s : {&sweep, &lone}) s->markers = false;
+    const std::string off = line_chart_svg(spec, {sweep, plain, lone});
+    CHECK(count(off, "<circle") == 2);
+    CHECK(count(off, "r=\"2.50\"") == 2);
+    CHECK(line_chart_svg(spec, {sweep, plain, lone}) == off);
+}
+
 TEST_CASE("plot: chart errors are one line and name the problem", "[plot]") {
     ChartSpec spec;
     CHECK_THROWS_WITH(line_chart_svg(spec, {series("a", {0, 1}, {NAN, NAN})}), Catch::Contains("nothing to draw"));

@@ -25,6 +25,7 @@ const int PALETTE_N = 7;
 const char* FONT = "DejaVu Sans, Helvetica, Arial, sans-serif";
 const double TICK_FONT = 12, LABEL_FONT = 13, TITLE_FONT = 15, LEGEND_FONT = 12;
 const double LEGEND_ROW = 20, LEGEND_SWATCH = 26;
+const double MARKER_R = 3;  // marker disc radius: visible over a 1.8 px line, small beside a band
 
 // Pixel coordinates with two decimals; "-0.00" is written "0.00" so the text does not
 // depend on the sign of a rounding error.
@@ -419,19 +420,21 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<Series>& ser
             k = end;
         }
     }
-    // Median lines: one polyline per run of drawable points; a lone point is a dot.
+    // Median lines: one polyline per run of drawable points; a lone point is a dot (or
+    // its marker). A series' markers go right over its own line.
     for (size_t i = 0; i < series.size(); i++) {
         const Series& s = series[i];
         const char* colour = palette_colour(s.colour >= 0 ? s.colour : (int)i);
+        auto ok = [&](size_t j) { return xa.ok(s.x[j]) && ya.ok(s.y_med[j]); };
         size_t k = 0;
         while (k < s.x.size()) {
-            auto ok = [&](size_t j) { return xa.ok(s.x[j]) && ya.ok(s.y_med[j]); };
             if (!ok(k)) { k++; continue; }
             size_t end = k;
             while (end < s.x.size() && ok(end)) end++;
             if (end - k == 1) {
-                out += "<circle cx=\"" + num(xa.px(s.x[k])) + "\" cy=\"" + num(ya.px(s.y_med[k])) +
-                       "\" r=\"2.50\" fill=\"" + colour + "\"/>\n";
+                if (!s.markers)
+                    out += "<circle cx=\"" + num(xa.px(s.x[k])) + "\" cy=\"" + num(ya.px(s.y_med[k])) +
+                           "\" r=\"2.50\" fill=\"" + colour + "\"/>\n";
             } else {
                 out += "<polyline" + stroke_attrs(colour, 1.8, s.dash) + " points=\"";
                 for (size_t j = k; j < end; j++)
@@ -439,6 +442,14 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<Series>& ser
                 out += "\"/>\n";
             }
             k = end;
+        }
+        if (s.markers) {
+            out += std::string("<g fill=\"") + colour + "\">\n";
+            for (size_t j = 0; j < s.x.size(); j++)
+                if (ok(j))
+                    out += "<circle cx=\"" + num(xa.px(s.x[j])) + "\" cy=\"" + num(ya.px(s.y_med[j])) + "\" r=\"" +
+                           num(MARKER_R) + "\"/>\n";
+            out += "</g>\n";
         }
     }
     out += "</g>\n";
@@ -455,6 +466,9 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<Series>& ser
                        "\" height=\"12.00\" fill=\"" + colour + "\" fill-opacity=\"0.18\"/>\n";
             out += "<line x1=\"" + num(L.legend_x) + "\" y1=\"" + num(y) + "\" x2=\"" + num(L.legend_x + LEGEND_SWATCH) +
                    "\" y2=\"" + num(y) + "\"" + stroke_attrs(colour, 2, s.dash) + "/>\n";
+            if (s.markers)
+                out += "<circle cx=\"" + num(L.legend_x + LEGEND_SWATCH / 2) + "\" cy=\"" + num(y) + "\" r=\"" +
+                       num(MARKER_R) + "\" fill=\"" + colour + "\"/>\n";
             text(out, L.legend_x + LEGEND_SWATCH + 8, y + 4, LEGEND_FONT, "start", s.label, " fill=\"#222222\"");
             y += LEGEND_ROW;
         }

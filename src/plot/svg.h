@@ -9,8 +9,9 @@
 // Axes get "nice" ticks (1, 2 or 5 times a power of ten; decades on a log axis), a
 // title, axis labels and a legend to the right of the plot. A line
 // chart draws each series as a median line with an optional min–max band (the shape of
-// a learning curve over seeds); a NaN breaks the line, so missing values show as gaps,
-// never as zeros. Every number is printed with fixed precision: the same input always
+// a learning curve over seeds) and optional markers (a disc on every point, for a sweep
+// of a few x values); a NaN breaks the line, so missing values show as gaps, never as
+// zeros. Every number is printed with fixed precision: the same input always
 // gives the same bytes. Colours come from a fixed palette that stays distinct for
 // readers with the common forms of colour blindness (docs/figures.md).
 #pragma once
@@ -25,6 +26,7 @@ struct Series {
     std::vector<double> x, y_med, y_lo, y_hi;
     int colour = -1;                  // palette index; -1 = the series' position in the list
     Dash dash = Dash::solid;
+    bool markers = false;             // a disc on every drawable median point, and in the legend
 };
 
 struct ChartSpec {
