@@ -13,6 +13,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/jobs.h"
 #include "cli/run.h"
 #include "io/csv.h"
 #include "io/file.h"
@@ -43,28 +44,13 @@ static CommandSpec compare_spec() {
     return c;
 }
 
-struct Job {
-    std::string method;  // "jeffreys-ebm"
-    RunSettings s;
-    RunResult r;
-    double seconds = 0;
-};
-
 static void parse_method(const Args& a, const std::string& name, RunSettings& s) {
-    std::string m = name, p;
-    const size_t dash = name.find('-');
-    if (dash != std::string::npos) m = name.substr(0, dash), p = name.substr(dash + 1);
-    const bool ok = method_from_name(m, &s.trainer.method);
-    const bool with_proxy = ok && (s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty);
-    if (!ok || (!with_proxy && !p.empty()) || (with_proxy && !proxy_kind_from_name(p.empty() ? "ebm" : p, &s.proxy_kind)))
+    if (!set_method(name, s))
         a.fail("--methods", "has '" + name + "': use mle, wgan, jeffreys-ebm, jeffreys-flow, penalty-ebm or penalty-flow");
 }
 
-static std::string fmt(double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.3f", v);
-    return b;
-}
+// The method part of a job's label "jeffreys-ebm seed 3".
+static std::string method_of(const Job& j) { return j.label.substr(0, j.label.find(' ')); }
 
 int cmd_compare(int argc, char** argv) {
     const CommandSpec spec = compare_spec();
@@ -91,15 +77,11 @@ int cmd_compare(int argc, char** argv) {
     for (const std::string& m : methods) {
         for (long seed = 0; seed < seeds; seed++) {
             Job j;
-            j.method = m;
+            j.label = m + " seed " + std::to_string(seed);
             j.s = base;
             parse_method(a, m, j.s);
             j.s.seed = (uint64_t)seed;
             j.s.out = out + "/" + m + "-seed" + std::to_string(seed);
-            j.s.quiet = true;
-            // threads per run: the total divided among concurrent runs
-            const long total = base.threads > 0 ? base.threads : (long)std::max(1u, std::thread::hardware_concurrency());
-            j.s.threads = std::max(1L, total / jobs_n);
             jobs.push_back(j);
         }
     }
@@ -107,42 +89,13 @@ int cmd_compare(int argc, char** argv) {
     std::printf("symkl compare: %zu runs (%zu methods x %ld seeds) on %s, %ld steps each, %ld at a time\n",
                 jobs.size(), methods.size(), seeds, base.data.data.c_str(), base.steps, jobs_n);
     std::fflush(stdout);
-    std::atomic<size_t> next{0};
-    std::mutex print_mutex;
-    size_t done = 0;
-    auto worker = [&]() {
-        for (size_t i; (i = next++) < jobs.size();) {
-            Job& j = jobs[i];
-            const auto t0 = std::chrono::steady_clock::now();
-            try {
-                j.r = run_training(j.s);
-            } catch (const symkl::Error& e) {
-                j.r.exit_code = 2;
-                j.r.error = e.what();
-            }
-            j.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            std::lock_guard<std::mutex> lock(print_mutex);
-            done++;
-            if (j.r.exit_code)
-                std::fprintf(stderr, "[%zu/%zu] %s seed %llu: FAILED: %s\n", done, jobs.size(), j.method.c_str(),
-                             (unsigned long long)j.s.seed, j.r.error.c_str());
-            else if (!base.quiet)
-                std::fprintf(stderr, "[%zu/%zu] %-14s seed %llu: test NLL %.3f, Jeffreys %.3f (%.0f s)\n", done,
-                             jobs.size(), j.method.c_str(), (unsigned long long)j.s.seed, j.r.last.test_nll,
-                             j.r.last.jeffreys, j.seconds);
-        }
-    };
-    std::vector<std::thread> pool;
-    for (long w = 0; w < std::min<long>(jobs_n, (long)jobs.size()); w++) pool.emplace_back(worker);
-    for (std::thread& th : pool) th.join();
+    const int failures = run_jobs(jobs, jobs_n, base.threads, base.quiet);
 
     // one row per run, then the summary over seeds
     std::string csv = "method,seed,exit_code,final_test_nll,final_jeffreys,final_fwd_kl,final_rev_kl,best_test_nll,"
                       "best_step,final_train_nll,lambda,eps,seconds\n";
-    int failures = 0;
     for (const Job& j : jobs) {
-        failures += j.r.exit_code != 0;
-        csv += j.method + "," + std::to_string(j.s.seed) + "," + std::to_string(j.r.exit_code);
+        csv += method_of(j) + "," + std::to_string(j.s.seed) + "," + std::to_string(j.r.exit_code);
         for (double v : {j.r.last.test_nll, j.r.last.jeffreys, j.r.last.fwd_kl, j.r.last.rev_kl, j.r.best.test_nll,
                          (double)j.r.best_step, j.r.last.train_nll, j.r.lambda, j.r.eps, j.seconds})
             csv += "," + csv_format(v);
@@ -150,17 +103,12 @@ int cmd_compare(int argc, char** argv) {
     }
     write_file_atomic(out + "/results.csv", csv);
 
-    auto stats = [](std::vector<double> v) {
-        std::sort(v.begin(), v.end());
-        const size_t n = v.size();
-        const double med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-        return fmt(med) + " [" + fmt(v.front()) + ", " + fmt(v.back()) + "]";
-    };
+    auto stats = [](const std::vector<double>& v) { return stats_text(stats_of(v)); };
     std::string md = "| method | final test NLL | final Jeffreys | best test NLL | final train NLL |\n|---|---|---|---|---|\n";
     for (const std::string& m : methods) {
         std::vector<double> nll, jef, best, train;
         for (const Job& j : jobs)
-            if (j.method == m && j.r.exit_code == 0)
+            if (method_of(j) == m && j.r.exit_code == 0)
                 nll.push_back(j.r.last.test_nll), jef.push_back(j.r.last.jeffreys), best.push_back(j.r.best.test_nll),
                     train.push_back(j.r.last.train_nll);
         if (nll.empty()) {
@@ -179,7 +127,7 @@ int cmd_compare(int argc, char** argv) {
         for (const std::string& m : methods) {
             RunGroup g{m, {}};
             for (const Job& j : jobs)
-                if (j.method == m && j.r.exit_code == 0) g.runs.push_back(read_metrics(j.s.out + "/metrics.csv"));
+                if (method_of(j) == m && j.r.exit_code == 0) g.runs.push_back(read_metrics(j.s.out + "/metrics.csv"));
             if (!g.runs.empty()) groups.push_back(g);
         }
         try {

@@ -47,11 +47,13 @@ static CommandSpec train_spec() {
         "  nll.svg, kl.svg, lambda.svg   learning curves (docs/figures.md)\n"
         "\n"
         "Same command and seed give byte-identical metrics.csv and model files for any --threads.\n"
+        "To repeat a run: symkl train --config DIR/config.json --out DIR2 (same numbers, same bytes).\n"
         "Exit codes: 0 done, 2 bad input, 3 stopped on a non-finite value (see --on-nonfinite).\n",
         {{"--method", "M", "mle", "mle, jeffreys (the adaptive method), penalty or wgan"}}};
     for (const OptSpec& o : training_options()) c.opts.push_back(o);
     c.opts.push_back({"--seed", "S", "0", "random seed (data, initialisation, minibatches, evaluation)"});
     c.opts.push_back({"--out", "DIR", "", "output directory [default: runs/<data>-<method>-seed<S>]"});
+    c.opts.push_back({"--config", "FILE", "", "repeat a run: take every setting from its config.json (options given here win)"});
     return c;
 }
 
@@ -83,11 +85,12 @@ static int report(const RunSettings& s, const RunResult& r) {
 int cmd_train(int argc, char** argv) {
     const CommandSpec spec = train_spec();
     bool help = false;
-    const Args a = parse_args(spec, argc, argv, 2, &help);
+    Args a = parse_args(spec, argc, argv, 2, &help);
     if (help) {
         std::fputs(command_help(spec).c_str(), stdout);
         return 0;
     }
+    if (a.has("--config")) apply_config(a, a.str("--config"));
     RunSettings s;
     read_method(a, s);
     read_training_options(a, s);

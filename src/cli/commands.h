@@ -6,6 +6,7 @@
 int cmd_train(int argc, char** argv);
 int cmd_demo(int argc, char** argv);
 int cmd_compare(int argc, char** argv);
+int cmd_experiment(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_sample(int argc, char** argv);
 int cmd_logprob(int argc, char** argv);

@@ -11,13 +11,14 @@
 
 static const char* TOP_HELP =
     "symkl — density estimation with normalizing flows trained on the adaptive symmetrized KL\n"
-    "divergence of Ben-Dov & Chamon (arXiv:2511.11159), with maximum likelihood and penalty baselines.\n"
+    "divergence of Ben-Dov & Chamon (arXiv:2511.11159), with maximum-likelihood, penalty and WGAN baselines.\n"
     "\n"
     "usage: symkl COMMAND [options]        (symkl COMMAND --help for its options)\n"
     "\n"
     "commands:\n"
-    "  train      train a RealNVP flow (mle, jeffreys, penalty) on a generated data set or a CSV file\n"
+    "  train      train a RealNVP flow (mle, jeffreys, penalty, wgan) on a generated data set or a CSV file\n"
     "  compare    several methods x seeds with the same budget; median and range of the results\n"
+    "  experiment the experiments of docs/results.md (E1 small data, E2 learning rates, E3 settings)\n"
     "  eval       test NLL of a trained model, and the true KLs where the density is known\n"
     "  sample     draw points from a trained model into a CSV file\n"
     "  logprob    log p(x) of a trained model for every row of a CSV file\n"
@@ -47,12 +48,13 @@ int main(int argc, char** argv) {
         if (cmd == "train") return cmd_train(argc, argv);
         if (cmd == "demo") return cmd_demo(argc, argv);
         if (cmd == "compare") return cmd_compare(argc, argv);
+        if (cmd == "experiment") return cmd_experiment(argc, argv);
         if (cmd == "eval") return cmd_eval(argc, argv);
         if (cmd == "sample") return cmd_sample(argc, argv);
         if (cmd == "logprob") return cmd_logprob(argc, argv);
         if (cmd == "generate") return cmd_generate(argc, argv);
         if (cmd == "plot") return cmd_plot(argc, argv);
-        std::fprintf(stderr, "symkl: error: unknown command '%s' (commands: train, compare, eval, sample, logprob, generate, plot, demo; see 'symkl --help')\n",
+        std::fprintf(stderr, "symkl: error: unknown command '%s' (commands: train, compare, experiment, eval, sample, logprob, generate, plot, demo; see 'symkl --help')\n",
                      cmd.c_str());
         return 2;
     } catch (const symkl::Error& e) {

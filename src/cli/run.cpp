@@ -4,11 +4,13 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "data/entropy.h"
+#include "data/toy.h"
 #include "io/checkpoint.h"
 #include "io/csv.h"
 #include "io/file.h"
@@ -174,8 +176,8 @@ static Json settings_json(const RunSettings& s, const Dataset& d, const RunResul
     j.set("beta2", num(t.adam.beta2));
     j.set("clip", num(t.clip));
     j.set("flow", flow_json(s.flow));
+    if (uses_proxy(s) || t.method == Method::wgan) j.set("samples", num(t.samples));
     if (uses_proxy(s)) {
-        j.set("samples", num(t.samples));
         j.set("proxy", str(proxy_kind_name(s.proxy_kind)));
         j.set("proxy_lr", num(t.proxy_adam.lr));
         if (s.proxy_kind == ProxyKind::flow) {
@@ -402,4 +404,85 @@ void print_metrics(const char* label, const Metrics& m) {
     if (std::isfinite(m.fwd_kl)) std::printf("   fwd KL %.4f", m.fwd_kl);
     if (std::isfinite(m.rev_kl)) std::printf("   rev KL %.4f   Jeffreys %.4f", m.rev_kl, m.jeffreys);
     std::printf("\n");
+}
+
+// config.json key (dotted for nested objects) → the training option that sets it.
+// Keys that record what a run computed rather than what it was asked for are skipped.
+static const char* const CONFIG_FLAGS[][2] = {
+    {"data", "--data"}, {"method", "--method"}, {"n_train", "--n-train"}, {"n_test", "--n-test"},
+    {"test_frac", "--test-frac"}, {"steps", "--steps"}, {"batch", "--batch"}, {"samples", "--samples"},
+    {"lr", "--lr"}, {"beta1", "--beta1"}, {"beta2", "--beta2"}, {"clip", "--clip"},
+    {"flow.layers", "--layers"}, {"flow.hidden", "--hidden"}, {"flow.depth", "--depth"}, {"flow.act", "--act"},
+    {"flow.scale", "--scale"}, {"flow.clamp", "--clamp"}, {"proxy", "--proxy"}, {"proxy_lr", "--proxy-lr"},
+    {"proxy_flow.layers", "--proxy-layers"}, {"proxy_flow.hidden", "--proxy-hidden"},
+    {"proxy_flow.depth", "--proxy-depth"}, {"proxy_flow.act", "--proxy-act"}, {"ebm.hidden", "--ebm-hidden"},
+    {"ebm.depth", "--ebm-depth"}, {"ebm.act", "--ebm-act"}, {"ebm.sigma0", "--ebm-sigma0"}, {"eps", "--eps"},
+    {"eps_margin", "--eps-margin"}, {"alpha", "--alpha"}, {"dual_lr", "--dual-lr"}, {"slack_lr", "--slack-lr"},
+    {"lambda0", "--lambda0"}, {"wgan.n_critic", "--n-critic"}, {"wgan.gp", "--gp"},
+    {"wgan.weight_clip", "--weight-clip"}, {"wgan.critic_hidden", "--critic-hidden"},
+    {"wgan.critic_depth", "--critic-depth"}, {"wgan.critic_act", "--critic-act"}, {"wgan.critic_lr", "--critic-lr"},
+    {"wgan.critic_beta1", "--critic-beta1"}, {"wgan.critic_beta2", "--critic-beta2"},
+    {"on_nonfinite", "--on-nonfinite"}, {"seed", "--seed"}, {"log_every", "--log-every"}, {"n_eval", "--n-eval"},
+};
+static const char* const CONFIG_RECORDS[] = {"command", "dim", "threads", "real", "eps_auto", "ebm.sigma0_auto",
+                                             "proxy_flow.scale", "proxy_flow.clamp"};
+
+// A double as the shortest of %.15g / %.17g that reads back to the same double.
+static std::string exact_text(double v) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.15g", v);
+    if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+void apply_config(Args& a, const std::string& path) {
+    const Json cfg = json_parse(read_file(path), path);
+    if (!cfg.is_object()) throw symkl::Error(path + ": expected a JSON object (a run's config.json)");
+    auto bad = [&](const std::string& key, const std::string& what) {
+        throw symkl::Error(path + ": setting '" + key + "' " + what + " (is this a config.json written by symkl train?)");
+    };
+    auto flag_of = [](const std::string& key) -> const char* {
+        for (const auto& kv : CONFIG_FLAGS)
+            if (key == kv[0]) return kv[1];
+        return nullptr;
+    };
+    auto is_record = [](const std::string& key) {
+        for (const char* r : CONFIG_RECORDS)
+            if (key == r) return true;
+        return false;
+    };
+    const Json* eps_auto = cfg.find("eps_auto");
+    const Json* ebm = cfg.find("ebm");
+    const Json* sigma_auto = ebm && ebm->is_object() ? ebm->find("sigma0_auto") : nullptr;
+    const Json* data = cfg.find("data");
+    Toy toy;
+    const bool is_toy = data && data->is_string() && toy_from_name(data->string, &toy);
+    auto set = [&](const std::string& key, const Json& v) {
+        if (is_record(key)) return;
+        const char* flag = flag_of(key);
+        if (!flag) bad(key, "is not a training setting");
+        // what the run computed from an automatic setting is recorded, not replayed
+        if (key == "eps" && (!eps_auto || !eps_auto->is_bool() || eps_auto->boolean)) return;
+        if (key == "ebm.sigma0" && (!sigma_auto || !sigma_auto->is_bool() || sigma_auto->boolean)) return;
+        if ((key == "n_train" && !is_toy) || (key == "test_frac" && is_toy)) return;
+        if (a.has(flag)) return;  // the command line wins
+        std::string text;
+        if (v.is_string()) text = v.string;
+        else if (v.is_number()) text = exact_text(v.number);
+        else bad(key, std::string("is a JSON ") + json_type_name(v.type) + ", expected a number or a string");
+        a.values[flag] = text;
+        a.given[flag] = true;
+    };
+    for (size_t i = 0; i < cfg.keys.size(); i++) {
+        const Json& v = cfg.items[i];
+        if (v.is_object()) {
+            for (size_t k = 0; k < v.keys.size(); k++) set(cfg.keys[i] + "." + v.keys[k], v.items[k]);
+        } else {
+            set(cfg.keys[i], v);
+        }
+    }
+    const Json* real = cfg.find("real");
+    if (real && real->is_string() && real->string != SYMKL_REAL_NAME)
+        std::fprintf(stderr, "symkl: warning: %s was written by a %s build, this is a %s build: the numbers will differ\n",
+                     path.c_str(), real->string.c_str(), SYMKL_REAL_NAME);
 }

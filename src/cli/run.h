@@ -45,5 +45,12 @@ void read_training_options(const Args& a, RunSettings& s);
 
 RunResult run_training(RunSettings s);
 
+// Reads a run's config.json and sets every option it records that the command line did
+// not give (the command line wins), so `symkl train --config DIR/config.json` repeats
+// the run. ε and σ₀ that were automatic stay automatic (they are recomputed from the
+// same data, to the same values). Throws symkl::Error naming the file and the key for a
+// file that is not such a config.
+void apply_config(Args& a, const std::string& path);
+
 // "final (step N):  train NLL ...  test NLL ..." on stdout
 void print_metrics(const char* label, const Metrics& m);

@@ -46,13 +46,7 @@ static void check_2d(const Flow& f, const Tensor& data, const std::string& path)
                            "-dimensional)");
 }
 
-void density_heatmap(const std::string& path, const Flow& f, const Tensor& data, int width, int height,
-                     Colormap cmap) {
-    check_2d(f, data, path);
-    if (width < 1 || height < 1 || width > 8192 || height > 8192)
-        throw symkl::Error("cannot draw '" + path + "': image size " + std::to_string(width) + "x" +
-                           std::to_string(height) + " is out of range (1 to 8192 pixels each way)");
-    const Box b = data_box(data, (double)width / height);
+std::vector<double> flow_density_grid(const Flow& f, const Box& b, int width, int height) {
     const int n = width * height, cap = std::min(4096, n);
     FlowCache cache;
     flow_cache_init(cache, f, cap);
@@ -70,14 +64,63 @@ void density_heatmap(const std::string& path, const Flow& f, const Tensor& data,
         flow_log_prob(lp.data(), x.ptr(), f, cache, m);
         for (int k = 0; k < m; k++) v[s + k] = (double)lp[k];
     }
+    return normalise_log_density(v);
+}
+
+std::vector<double> toy_density_grid(Toy t, const Box& b, int width, int height) {
+    const int n = width * height;
+    Tensor x(n, 2);
+    const double dx = (b.x1 - b.x0) / width, dy = (b.y1 - b.y0) / height;
+    for (int k = 0; k < n; k++) {
+        x.at(k, 0) = (Real)(b.x0 + (k % width + 0.5) * dx);
+        x.at(k, 1) = (Real)(b.y1 - (k / width + 0.5) * dy);
+    }
+    std::vector<double> v(n);
+    toy_log_density(t, x, v.data());
+    return normalise_log_density(v);
+}
+
+std::vector<double> normalise_log_density(std::vector<double> v) {
     double top = -INFINITY;
     for (double l : v)
         if (std::isfinite(l)) top = std::max(top, l);
-    if (!std::isfinite(top))
-        throw symkl::Error("cannot draw '" + path + "': log p is not finite anywhere on the grid");
     // p / max p = exp(log p − max log p): in (0, 1], and no overflow for any log p
-    for (double& l : v) l = std::isfinite(l) ? std::exp(l - top) : NAN;
+    for (double& l : v) l = std::isfinite(top) && std::isfinite(l) ? std::exp(l - top) : (l == -INFINITY ? 0.0 : NAN);
+    return v;
+}
+
+void density_heatmap(const std::string& path, const Flow& f, const Tensor& data, int width, int height,
+                     Colormap cmap) {
+    check_2d(f, data, path);
+    if (width < 1 || height < 1 || width > 8192 || height > 8192)
+        throw symkl::Error("cannot draw '" + path + "': image size " + std::to_string(width) + "x" +
+                           std::to_string(height) + " is out of range (1 to 8192 pixels each way)");
+    const std::vector<double> v = flow_density_grid(f, data_box(data, (double)width / height), width, height);
+    bool any = false;
+    for (double p : v) any = any || (std::isfinite(p) && p > 0);
+    if (!any) throw symkl::Error("cannot draw '" + path + "': log p is not finite anywhere on the grid");
     write_heatmap(path, width, height, v, 0.0, 1.0, cmap);
+}
+
+void write_heatmap_row(const std::string& path, const std::vector<std::vector<double>>& panels, int width, int height,
+                       int gap, Colormap cmap) {
+    const int n = (int)panels.size();
+    if (n < 1 || width < 1 || height < 1 || gap < 0)
+        throw symkl::Error("cannot draw '" + path + "': no panels, or a panel size below 1 pixel");
+    const int W = n * width + (n - 1) * gap;
+    std::vector<uint8_t> rgb((size_t)W * height * 3, 255);  // white gaps
+    for (int p = 0; p < n; p++) {
+        if ((int)panels[p].size() != width * height)
+            throw symkl::Error("cannot draw '" + path + "': panel " + std::to_string(p) + " has the wrong size");
+        for (int r = 0; r < height; r++)
+            for (int c = 0; c < width; c++) {
+                uint8_t* px = &rgb[((size_t)r * W + p * (width + gap) + c) * 3];
+                const double v = panels[p][(size_t)r * width + c];
+                if (std::isfinite(v)) colormap_rgb(px, std::min(1.0, std::max(0.0, v)), cmap);
+                else px[0] = HEATMAP_NAN_RGB[0], px[1] = HEATMAP_NAN_RGB[1], px[2] = HEATMAP_NAN_RGB[2];
+            }
+    }
+    write_png(path, W, height, rgb);
 }
 
 void samples_scatter(const std::string& path, const Flow& f, const Tensor& data, int n_samples, Rng& rng) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "data/toy.h"
 #include "flow/flow.h"
 #include "plot/metrics_file.h"
 #include "plot/png.h"
@@ -33,6 +34,18 @@ Box data_box(const Tensor& data, double aspect);
 // data are 2-dimensional and some log p on the grid is finite.
 void density_heatmap(const std::string& path, const Flow& f, const Tensor& data, int width, int height,
                      Colormap cmap = Colormap::blue_yellow);
+
+// The density on a width × height grid of pixel centres over the box b (row 0 at the
+// top), as p / max p: of the 2-D flow f, or the true density of a toy data set. A pixel
+// where log p = −∞ is 0, where it is NaN stays NaN.
+std::vector<double> flow_density_grid(const Flow& f, const Box& b, int width, int height);
+std::vector<double> toy_density_grid(Toy t, const Box& b, int width, int height);
+std::vector<double> normalise_log_density(std::vector<double> log_p);
+
+// Heatmaps side by side in one PNG: panels of width × height values in [0, 1] (row-major,
+// as the grids above), `gap` white pixel columns between them.
+void write_heatmap_row(const std::string& path, const std::vector<std::vector<double>>& panels, int width, int height,
+                       int gap, Colormap cmap = Colormap::blue_yellow);
 
 // n_samples points x = T(z) of the 2-D flow f (z drawn from rng, in order) over the
 // training data, as an SVG scatter with equal scales. The view is data_box(data, 1):

@@ -1,0 +1,83 @@
+// jobs.cpp — the worker pool of `compare` and `experiment`.
+#include "cli/jobs.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
+#include "tensor/error.h"
+
+int run_jobs(std::vector<Job>& jobs, long jobs_n, long threads, bool quiet) {
+    const long total = threads > 0 ? threads : (long)std::max(1u, std::thread::hardware_concurrency());
+    const long workers = std::max(1L, std::min<long>(jobs_n, (long)jobs.size()));
+    for (Job& j : jobs) j.s.threads = std::max(1L, total / workers), j.s.quiet = true;
+    // dearest first (stable: equal costs keep the list's order), so that no long run
+    // starts last while the other workers sit idle
+    std::vector<size_t> order(jobs.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return jobs[a].cost > jobs[b].cost; });
+    std::atomic<size_t> next{0};
+    std::mutex print_mutex;
+    size_t done = 0;
+    int failures = 0;
+    auto worker = [&]() {
+        for (size_t k; (k = next++) < order.size();) {
+            Job& j = jobs[order[k]];
+            const auto t0 = std::chrono::steady_clock::now();
+            try {
+                j.r = run_training(j.s);
+            } catch (const symkl::Error& e) {
+                j.r.exit_code = 2;
+                j.r.error = e.what();
+            }
+            j.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            std::lock_guard<std::mutex> lock(print_mutex);
+            done++;
+            failures += j.r.exit_code != 0;
+            if (j.r.exit_code)
+                std::fprintf(stderr, "[%zu/%zu] %s: FAILED: %s\n", done, jobs.size(), j.label.c_str(), j.r.error.c_str());
+            else if (!quiet)
+                std::fprintf(stderr, "[%zu/%zu] %s: test NLL %.3f, Jeffreys %.3f (%.0f s)\n", done, jobs.size(),
+                             j.label.c_str(), j.r.last.test_nll, j.r.last.jeffreys, j.seconds);
+        }
+    };
+    std::vector<std::thread> pool;
+    for (long w = 0; w < workers; w++) pool.emplace_back(worker);
+    for (std::thread& th : pool) th.join();
+    return failures;
+}
+
+Stats stats_of(std::vector<double> v) {
+    v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
+    Stats st;
+    if (v.empty()) {
+        st.med = st.lo = st.hi = NAN;
+        return st;
+    }
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    st.med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    st.lo = v.front(), st.hi = v.back();
+    return st;
+}
+
+std::string stats_text(const Stats& st, int decimals) {
+    char b[96];
+    std::snprintf(b, sizeof b, "%.*f [%.*f, %.*f]", decimals, st.med, decimals, st.lo, decimals, st.hi);
+    return b;
+}
+
+bool set_method(const std::string& name, RunSettings& s) {
+    std::string m = name, p;
+    const size_t dash = name.find('-');
+    if (dash != std::string::npos) m = name.substr(0, dash), p = name.substr(dash + 1);
+    if (!method_from_name(m, &s.trainer.method)) return false;
+    const bool with_proxy = s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty;
+    if (!with_proxy) return p.empty();
+    return proxy_kind_from_name(p.empty() ? "ebm" : p, &s.proxy_kind);
+}
