@@ -33,6 +33,10 @@ struct ChartSpec {
     std::string title, xlabel, ylabel;
     bool log_x = false;               // decades with minor ticks; values ≤ 0 leave gaps
     bool log_y = false;               // the same for y
+    // Labelled x ticks at exactly these values (e.g. 100, 300, 1000 on a log axis), the x
+    // range grown to hold them; on a log axis the usual ticks stay as unlabelled minor
+    // ones. Empty: ticks chosen automatically. Values must be finite (> 0 on a log axis).
+    std::vector<double> x_ticks;
     int width = 720, height = 440;    // pixels
 };
 
