@@ -433,6 +433,44 @@ TEST_CASE("plot: markers draw one disc per finite median point and one in the le
     CHECK(line_chart_svg(spec, {sweep, plain, lone}) == off);
 }
 
+TEST_CASE("plot: given x ticks are labelled exactly, on log and linear axes", "[plot]") {
+    ChartSpec spec;
+    spec.log_x = true;
+    spec.x_ticks = {100, 300, 1000};
+    const Series n = series("a", {100, 300, 1000}, {3, 2.5, 2.2});
+    const std::string svg = line_chart_svg(spec, {n});
+    std::vector<Tick> tx = ticks(svg, true);
+    REQUIRE(tx.size() == 3);
+    CHECK(tx[0].value == 100);
+    CHECK(tx[1].value == 300);
+    CHECK(tx[2].value == 1000);
+    CHECK_THAT(svg, Catch::Contains(">100</text>") && Catch::Contains(">300</text>") && Catch::Contains(">1000</text>"));
+    CHECK((tx[2].pos - tx[1].pos) / (tx[1].pos - tx[0].pos) == Approx(std::log10(1000.0 / 300) / std::log10(3.0)).epsilon(1e-3));
+    // the automatic ticks that are not given (200, 400, 500, ...) are unlabelled minor ones
+    CHECK_THAT(svg, !Catch::Contains(">200</text>") && !Catch::Contains(">500</text>"));
+    CHECK(count(svg, "stroke=\"#f0f0f0\"") == 7);  // 200, 400, 500, ..., 900 inside 95.5..1047
+    // given in any order, with a repeat: the same chart
+    spec.x_ticks = {1000, 100, 300, 100};
+    CHECK(line_chart_svg(spec, {n}) == svg);
+
+    // a linear axis: 0.25 keeps its two decimals, and a tick outside the data widens the range
+    ChartSpec lin;
+    lin.x_ticks = {0, 0.25, 0.5, 1};
+    const std::string l = line_chart_svg(lin, {series("a", {0.25, 0.5, 1}, {1, 2, 3})});
+    tx = ticks(l, true);
+    REQUIRE(tx.size() == 4);
+    CHECK(tx[0].value == 0);
+    CHECK(tx[1].value == 0.25);
+    CHECK_THAT(l, Catch::Contains(">0</text>") && Catch::Contains(">0.25</text>") && Catch::Contains(">0.5</text>") &&
+                      Catch::Contains(">1</text>"));
+    CHECK(tx[3].pos - tx[1].pos == Approx(3 * (tx[1].pos - tx[0].pos)).margin(0.02));
+
+    spec.x_ticks = {100, 0};
+    CHECK_THROWS_WITH(line_chart_svg(spec, {n}), Catch::Contains("x_ticks[1] = 0 cannot be placed on a log x axis"));
+    spec.x_ticks = {NAN};
+    CHECK_THROWS_WITH(line_chart_svg(spec, {n}), Catch::Contains("x_ticks[0] is not a finite number"));
+}
+
 TEST_CASE("plot: chart errors are one line and name the problem", "[plot]") {
     ChartSpec spec;
     CHECK_THROWS_WITH(line_chart_svg(spec, {series("a", {0, 1}, {NAN, NAN})}), Catch::Contains("nothing to draw"));

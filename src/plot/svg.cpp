@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "io/file.h"
 #include "tensor/error.h"
@@ -106,6 +107,40 @@ double max_label_width(const Axis& a) {
     return w;
 }
 
+// A label that gives v itself rather than v rounded to a tick step: the fewest decimals
+// (at most 12) that print v to 1e-9 relative, so 0.25 is "0.25" and 300 is "300".
+std::string exact_label(double v) {
+    for (int d = 0; d < 12; d++) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.*f", d, v);
+        if (std::fabs(std::strtod(buf, nullptr) - v) <= 1e-9 * std::fabs(v)) return tick_label(v, pow10_int(-d));
+    }
+    return tick_label(v, pow10_int(-12));
+}
+
+// Ticks chosen by the caller: labelled major ticks at exactly those values. On a log axis
+// the ticks log_ticks would give stay as unlabelled minor ticks, so the axis still reads
+// as logarithmic.
+void set_given_ticks(Axis& a, std::vector<double> given) {
+    std::sort(given.begin(), given.end());
+    given.erase(std::unique(given.begin(), given.end()), given.end());
+    a.major.clear(), a.minor.clear(), a.labels.clear();
+    for (double v : given) {
+        if (v < a.lo || v > a.hi) continue;  // only after a caller narrowed the range
+        a.major.push_back(v);
+        a.labels.push_back(exact_label(v));
+    }
+    if (!a.log) return;
+    const LogTicks lt = log_ticks(a.lo, a.hi);
+    for (const std::vector<double>* ticks : {&lt.major, &lt.minor})
+        for (double v : *ticks) {
+            bool taken = false;
+            for (double g : a.major) taken = taken || std::fabs(v - g) <= 1e-9 * g;
+            if (!taken && v >= a.lo && v <= a.hi) a.minor.push_back(v);
+        }
+    std::sort(a.minor.begin(), a.minor.end());
+}
+
 // Whether the x tick labels fit side by side with 18 px between them. Linear ticks are
 // evenly spaced, so their count times the widest label decides; log ticks are not (1, 2,
 // 5, 10 sit 0.30, 0.40, 0.30 decades apart), so each pair of neighbours is measured.
@@ -121,8 +156,13 @@ bool x_labels_fit(const Axis& a, double plot_w) {
     return true;
 }
 
-// The x axis's ticks: the most whose labels fit (a.p_lo and a.p_hi must be set).
-void set_x_ticks(Axis& a, double plot_w) {
+// The x axis's ticks: the given ones, or the most whose labels fit (a.p_lo and a.p_hi
+// must be set).
+void set_x_ticks(Axis& a, const std::vector<double>& given, double plot_w) {
+    if (!given.empty()) {
+        set_given_ticks(a, given);
+        return;
+    }
     for (int max_x = 10; max_x >= 2; max_x--) {
         if (a.log) set_log_ticks(a, max_x);
         else set_linear_ticks(a, max_x);
@@ -181,7 +221,7 @@ void layout_axes(Layout& L, Axis& xa, Axis& ya, const ChartSpec& spec, double le
                            " chart leaves no room to plot: make it larger or the labels shorter");
     xa.p_lo = L.left, xa.p_hi = L.right;
     ya.p_lo = L.bottom, ya.p_hi = L.top;
-    set_x_ticks(xa, plot_w);
+    set_x_ticks(xa, spec.x_ticks, plot_w);
 }
 
 void svg_begin(std::string& s, const ChartSpec& spec) {
@@ -265,10 +305,22 @@ std::string stroke_attrs(const char* colour, double width, Dash d) {
     return a;
 }
 
-void check_sizes(const ChartSpec& spec) {
+void check_spec(const ChartSpec& spec) {
     if (spec.width < 200 || spec.height < 150 || spec.width > 20000 || spec.height > 20000)
         throw symkl::Error("chart size " + std::to_string(spec.width) + "x" + std::to_string(spec.height) +
                            " is out of range (200x150 to 20000x20000 pixels)");
+    for (size_t i = 0; i < spec.x_ticks.size(); i++) {
+        const double v = spec.x_ticks[i];
+        const std::string at = "x_ticks[" + std::to_string(i) + "]";
+        if (!std::isfinite(v)) throw symkl::Error(at + " is not a finite number");
+        if (spec.log_x && v <= 0)
+            throw symkl::Error(at + " = " + exact_label(v) + " cannot be placed on a log x axis (ticks must be > 0)");
+    }
+}
+
+// Widens [lo, hi] to hold the given ticks.
+void include_ticks(double& lo, double& hi, const std::vector<double>& ticks) {
+    for (double v : ticks) lo = std::min(lo, v), hi = std::max(hi, v);
 }
 
 std::string series_name(const Series& s, size_t i) {
@@ -357,7 +409,7 @@ std::string tick_label(double v, double step) {
 // Line chart
 
 std::string line_chart_svg(const ChartSpec& spec, const std::vector<Series>& series) {
-    check_sizes(spec);
+    check_spec(spec);
     if (series.empty()) throw symkl::Error("a line chart needs at least one series");
     Axis xa, ya;
     xa.log = spec.log_x;
@@ -386,6 +438,7 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<Series>& ser
         throw symkl::Error(std::string("nothing to draw: no series has a point with ") +
                            (xa.log ? "positive x" : "finite x") + " and " + (ya.log ? "positive y" : "finite y") +
                            (xa.log || ya.log ? " (a log axis cannot show values <= 0)" : ""));
+    include_ticks(x0, x1, spec.x_ticks);
     set_range(xa, x0, x1, 0.02);
     set_range(ya, y0, y1, 0.05);
     Layout L;
@@ -492,7 +545,7 @@ void write_line_chart(const std::string& path, const ChartSpec& spec, const std:
 // Scatter plot
 
 std::string scatter_svg(const ChartSpec& spec, const std::vector<PointSet>& sets, Aspect aspect) {
-    check_sizes(spec);
+    check_spec(spec);
     if (spec.log_x || spec.log_y) throw symkl::Error("a scatter plot has linear axes: log_x and log_y are not supported");
     if (sets.empty()) throw symkl::Error("a scatter plot needs at least one point set");
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY, legend_w = 0;
@@ -509,6 +562,7 @@ std::string scatter_svg(const ChartSpec& spec, const std::vector<PointSet>& sets
         if (!p.label.empty()) legend_w = std::max(legend_w, text_width(p.label, LEGEND_FONT));
     }
     if (!(x0 <= x1)) throw symkl::Error("nothing to draw: no point set has a finite point");
+    include_ticks(x0, x1, spec.x_ticks);
     pad_range(x0, x1, 0.05);
     pad_range(y0, y1, 0.05);
     Axis xa, ya;
@@ -529,7 +583,7 @@ std::string scatter_svg(const ChartSpec& spec, const std::vector<PointSet>& sets
         if (L.right - L.left != before.right - before.left) {
             const double h = 0.5 * u * (L.right - L.left);
             xa.lo = cx - h, xa.hi = cx + h;
-            set_x_ticks(xa, L.right - L.left);
+            set_x_ticks(xa, spec.x_ticks, L.right - L.left);
         }
     }
 

@@ -6,12 +6,12 @@
 //   py = top + (1 − (y − y_lo) / (y_hi − y_lo)) · plot_height     (y grows upwards)
 //
 // with log10(x) in place of x, log10(y) in place of y, on a log axis (either or both).
-// Axes get "nice" ticks (1, 2 or 5 times a power of ten; decades on a log axis), a
-// title, axis labels and a legend to the right of the plot. A line
-// chart draws each series as a median line with an optional min–max band (the shape of
-// a learning curve over seeds) and optional markers (a disc on every point, for a sweep
-// of a few x values); a NaN breaks the line, so missing values show as gaps, never as
-// zeros. Every number is printed with fixed precision: the same input always
+// Axes get "nice" ticks (1, 2 or 5 times a power of ten; decades on a log axis) or the
+// x ticks the caller gives, a title, axis labels and a legend to the right of the plot.
+// A line chart draws each series as a median line with an optional min–max band (the
+// shape of a learning curve over seeds) and optional markers (a disc on every point, for
+// a sweep of a few x values); a NaN breaks the line, so missing values show as gaps,
+// never as zeros. Every number is printed with fixed precision: the same input always
 // gives the same bytes. Colours come from a fixed palette that stays distinct for
 // readers with the common forms of colour blindness (docs/figures.md).
 #pragma once
@@ -33,6 +33,10 @@ struct ChartSpec {
     std::string title, xlabel, ylabel;
     bool log_x = false;               // decades with minor ticks; values ≤ 0 leave gaps
     bool log_y = false;               // the same for y
+    // Labelled x ticks at exactly these values (e.g. 100, 300, 1000 on a log axis), the x
+    // range grown to hold them; on a log axis the usual ticks stay as unlabelled minor
+    // ones. Empty: ticks chosen automatically. Values must be finite (> 0 on a log axis).
+    std::vector<double> x_ticks;
     int width = 720, height = 440;    // pixels
 };
 
