@@ -8,6 +8,9 @@
 #                     (table on stdout, CSV in bench/results-<real>.csv)
 #   make bench-compare  the same MLE step in PyTorch, side by side (needs python3-torch)
 #   make debug        tests under AddressSanitizer + UBSan, in build/san/
+#   make experiments  the experiments of docs/results.md (E1, E2, E3; about 30 min on 2
+#                     cores), runs in runs/experiments/, tables and figures copied to docs/results/
+#   make experiments-quick  the same with --quick (a smoke test of about a minute)
 #   make data         regenerate the CSV copies in data/
 #   make clean        remove build/
 #
@@ -101,7 +104,7 @@ BIN   := $(BUILD)/symkl
 TESTS := $(BUILD)/symkl_tests
 BENCH := $(BUILD)/symkl_bench
 
-.PHONY: all run test bench bench-compare debug clean catch2 check-determinism data
+.PHONY: all run test bench bench-compare debug clean catch2 check-determinism data experiments experiments-quick
 
 all: $(BIN) $(BENCH)
 
@@ -201,6 +204,17 @@ check-determinism: $(BIN)
 
 # The CSV copies in data/ (see data/README.md); a test checks they match.
 TOY_SETS := 8gaussians moons circles rings checkerboard pinwheel swissroll 2spirals
+# Every figure and table of docs/results.md: the runs stay in runs/experiments/, their
+# summaries (results.csv, summary.md, fig/) are copied into docs/results/E*/.
+experiments: $(BIN)
+	./$(BIN) experiment all --out runs/experiments
+	@for e in E1 E2 E3; do rm -rf docs/results/$$e && mkdir -p docs/results/$$e && \
+	  cp -r runs/experiments/$$e/results.csv runs/experiments/$$e/summary.md runs/experiments/$$e/fig docs/results/$$e/; done
+	@echo "copied the tables and figures to docs/results/"
+
+experiments-quick: $(BIN)
+	./$(BIN) experiment all --quick --out runs/experiments-quick
+
 data: $(BIN)
 	@for d in $(TOY_SETS); do ./$(BIN) generate --data $$d --n 500 --seed 1 --out data/$$d.csv; done
 

@@ -64,7 +64,7 @@ TEST_CASE("cli: help teaches every command and exits 0", "[cli]") {
     Run r = run("--help");
     CHECK(r.code == 0);
     CHECK_THAT(r.out, Catch::Contains("train") && Catch::Contains("logprob"));
-    for (const char* cmd : {"train", "compare", "eval", "sample", "logprob", "generate", "demo"}) {
+    for (const char* cmd : {"train", "compare", "experiment", "eval", "sample", "logprob", "generate", "plot", "demo"}) {
         Run h = run(std::string(cmd) + " --help");
         INFO(cmd);
         CHECK(h.code == 0);
@@ -324,4 +324,46 @@ TEST_CASE("cli: a 2-D run draws its figures", "[cli][plot]") {
         CHECK(fs::file_size(t / ("f/" + std::string(f))) > 100);
     }
     CHECK(slurp(t / "f/density.png").substr(1, 3) == "PNG");
+}
+
+TEST_CASE("cli: train --config repeats a run byte for byte; a bad config names file and key", "[cli]") {
+    TempDir t;
+    Run r = run("train --method jeffreys --steps 30 --log-every 10 --alpha inf --eps-margin 0.3 --samples 32 --seed 5 " +
+                std::string(SMALL) + " --out " + (t / "a"));
+    REQUIRE(r.code == 0);
+    r = run("train --config " + (t / "a/config.json") + " --quiet --no-figures --out " + (t / "b"));
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    for (const char* f : {"metrics.csv", "model.safetensors", "proxy.safetensors", "config.json"})
+        CHECK(slurp(t / ("a/" + std::string(f))) == slurp(t / ("b/" + std::string(f))));
+    // the command line wins over the file
+    r = run("train --config " + (t / "a/config.json") + " --steps 10 --quiet --no-figures --out " + (t / "c"));
+    REQUIRE(r.code == 0);
+    CHECK_THAT(slurp(t / "c/config.json"), Catch::Contains("\"steps\": 10,"));
+    spit(t / "bad.json", "{\"data\": \"moons\", \"colour\": 3}");
+    r = run("train --config " + (t / "bad.json") + " --out " + (t / "d"));
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains("bad.json") && Catch::Contains("'colour'"));
+    CHECK(count_lines(r.out) == 1);
+    CHECK(!fs::exists(t / "d"));
+}
+
+TEST_CASE("cli: experiment names its choices; a tiny E3 writes its tables and figures", "[cli]") {
+    Run r = run("experiment");
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains("E1, E2, E3 or all"));
+    r = run("experiment E9");
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains("unknown experiment 'E9'"));
+    TempDir t;
+    r = run("experiment e3 --quick --steps 4 --log-every 2 --n-train 64 --batch 32 --layers 2 --hidden 8 "
+            "--ebm-hidden 8 --proxy-layers 2 --proxy-hidden 8 --n-test 300 --n-eval 300 --no-figures --out " +
+            (t / "x"));
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    const std::string csv = slurp(t / "x/E3/results.csv");
+    CHECK(count_lines(csv) == 1 + 6);  // header, 5 jeffreys configurations and mle, one seed each
+    CHECK_THAT(slurp(t / "x/E3/summary.md"), Catch::Contains("| alpha | inf |"));
+    CHECK(fs::exists(t / "x/E3/fig/alpha-test-nll.svg"));
+    CHECK(fs::exists(t / "x/E3/runs/mle/seed0/config.json"));
 }

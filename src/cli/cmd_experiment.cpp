@@ -312,6 +312,8 @@ static void versus_figure(const Context& e, const std::string& file, const std::
     spec.ylabel = ylabel;
     spec.log_x = log_x;
     spec.log_y = log_y;
+    for (const VersusLine& l : lines)  // label exactly the values that were run
+        for (const auto& p : l.points) spec.x_ticks.push_back(p.first);
     try {
         write_line_chart(e.dir + "/fig/" + file, spec, series);
     } catch (const symkl::Error& err) {
