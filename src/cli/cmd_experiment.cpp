@@ -27,6 +27,7 @@
 #include "io/csv.h"
 #include "io/dataset.h"
 #include "io/file.h"
+#include "io/json.h"
 #include "nn/kernels.h"
 #include "plot/figures.h"
 #include "plot/metrics_file.h"
@@ -67,6 +68,7 @@ static CommandSpec experiment_spec() {
         "  symkl experiment all --out runs/experiments\n",
         {
             {"--quick", nullptr, "", "the smoke-test preset (about a minute)"},
+            {"--resume", nullptr, "", "keep the runs already finished in DIR (same settings assumed), train the rest"},
             {"--seeds", "N", "", "seeds 0 .. N-1 per configuration [default: 5 for E1, 3 for E2 and E3]"},
             {"--jobs", "J", "0", "runs trained at the same time (0 = the number of cores)"},
             {"--out", "DIR", "runs/experiments", "output directory (one subdirectory per experiment)"},
@@ -145,8 +147,31 @@ struct Context {
 
 static std::string cell_dir(const Context& e, const Cell& c) { return e.dir + "/runs/" + c.id; }
 
+// A run already finished in its directory (for --resume): its config.json has the same
+// seed, method, data and steps, and metrics.csv reaches the last step. Fills in j.r.
+static bool finished_run(Job& j) {
+    try {
+        const Json cfg = json_parse(read_file(j.s.out + "/config.json"), j.s.out);
+        const Json *seed = cfg.find("seed"), *steps = cfg.find("steps"), *method = cfg.find("method"),
+                   *data = cfg.find("data"), *eps = cfg.find("eps");
+        if (!seed || !steps || !method || !data || seed->number != (double)j.s.seed ||
+            steps->number != (double)j.s.steps || method->string != method_name(j.s.trainer.method) ||
+            data->string != j.s.data.data)
+            return false;
+        const MetricsTable t = read_metrics(j.s.out + "/metrics.csv");
+        if (metrics_column(t, "step")[t.rows - 1] != (double)j.s.steps) return false;
+        j.r = RunResult{};
+        j.r.lambda = metrics_column(t, "lambda")[t.rows - 1];
+        j.r.eps = eps ? eps->number : NAN;
+        j.seconds = NAN;
+        return true;
+    } catch (const symkl::Error&) {
+        return false;
+    }
+}
+
 // Trains every run of every cell and reads back what the summaries need.
-static int run_cells(Context& e, long jobs_n, long threads) {
+static int run_cells(Context& e, long jobs_n, long threads, bool resume) {
     for (Cell& c : e.cells) {
         for (long seed = 0; seed < e.seeds; seed++) {
             Job j;
@@ -163,8 +188,15 @@ static int run_cells(Context& e, long jobs_n, long threads) {
     std::printf("symkl experiment %s: %s\n  %zu runs (%zu configurations x %ld seeds), %ld at a time\n",
                 e.name.c_str(), e.title.c_str(), e.jobs.size(), e.cells.size(), e.seeds, jobs_n);
     std::fflush(stdout);
+    std::vector<Job> todo;
+    std::vector<size_t> where;
+    for (size_t i = 0; i < e.jobs.size(); i++)
+        if (!(resume && finished_run(e.jobs[i]))) todo.push_back(e.jobs[i]), where.push_back(i);
+    if (todo.size() < e.jobs.size())
+        std::printf("  --resume: %zu runs already finished, %zu to train\n", e.jobs.size() - todo.size(), todo.size());
     const auto t0 = std::chrono::steady_clock::now();
-    const int failures = run_jobs(e.jobs, jobs_n, threads, false);
+    const int failures = run_jobs(todo, jobs_n, threads, false);
+    for (size_t k = 0; k < todo.size(); k++) e.jobs[where[k]] = todo[k];
     e.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     e.out.resize(e.jobs.size());
     int unreadable = 0;
@@ -192,7 +224,7 @@ static int run_cells(Context& e, long jobs_n, long threads) {
     std::printf("  %s: %zu runs in %.1f min wall (%.1f run-minutes)%s\n", e.name.c_str(), e.jobs.size(), e.wall / 60,
                 [&] {
                     double s = 0;
-                    for (const Job& j : e.jobs) s += j.seconds;
+                    for (const Job& j : e.jobs) s += std::isnan(j.seconds) ? 0 : j.seconds;
                     return s / 60;
                 }(),
                 failures ? " - some runs failed or stopped, see results.csv" : "");
@@ -243,7 +275,7 @@ static std::string stat_cell(const Context& e, const Cell& c, double RunOutcome:
 static std::string header_md(const Context& e, const std::string& what) {
     char b[1024];
     double cpu = 0;
-    for (const Job& j : e.jobs) cpu += j.seconds;
+    for (const Job& j : e.jobs) cpu += std::isnan(j.seconds) ? 0 : j.seconds;
     std::snprintf(b, sizeof b,
                   "# %s: %s\n\n%s\n\n%zu runs (%zu configurations x %ld seeds), %ld steps each; %.1f min wall on "
                   "%u cores (%.1f run-minutes), Real = %s, kernels: %s. Values are median [min, max] over seeds "
@@ -252,7 +284,12 @@ static std::string header_md(const Context& e, const std::string& what) {
                   e.name.c_str(), e.title.c_str(), what.c_str(), e.jobs.size(), e.cells.size(), e.seeds,
                   e.cells.front().s.steps, e.wall / 60, std::max(1u, std::thread::hardware_concurrency()), cpu / 60,
                   SYMKL_REAL_NAME, matmul_version(), e.quick ? " **Quick preset: a smoke test, not a result.**" : "");
-    return b;
+    size_t reused = 0;
+    for (const Job& j : e.jobs) reused += std::isnan(j.seconds);
+    std::string h = b;
+    if (reused)  // --resume: the times cover only the runs trained by this invocation
+        h.insert(h.find(" wall on "), " (" + std::to_string(reused) + " runs reused from an earlier invocation, not timed)");
+    return h;
 }
 
 // ---------------------------------------------------------------------------------
@@ -687,15 +724,15 @@ int cmd_experiment(int argc, char** argv) {
         std::string md;
         if (e.name == "E1") {
             e1_cells(e, base);
-            unreadable += run_cells(e, jobs_n, base.threads);
+            unreadable += run_cells(e, jobs_n, base.threads, a.on("--resume"));
             md = e1_outputs(e);
         } else if (e.name == "E2") {
             e2_cells(e, base, n_given);
-            unreadable += run_cells(e, jobs_n, base.threads);
+            unreadable += run_cells(e, jobs_n, base.threads, a.on("--resume"));
             md = e2_outputs(e);
         } else {
             e3_cells(e, base, n_given);
-            unreadable += run_cells(e, jobs_n, base.threads);
+            unreadable += run_cells(e, jobs_n, base.threads, a.on("--resume"));
             md = e3_outputs(e);
         }
         write_results_csv(e);
