@@ -2,7 +2,7 @@
 # OpenMP is used when the compiler has it; Catch2 (single header) for the tests only.
 #
 #   make              build build/symkl (double, OpenMP when available)
-#   make run          build and run the demo (about a minute on 2 cores)
+#   make run          build and run the demo (about half a minute)
 #   make test         build and run the test suite; ends with "N passed, N failed"
 #   make bench        training steps, throughput and matmul GFLOP/s, 1 and 2 threads
 #                     (table on stdout, CSV in bench/results-<real>.csv)
