@@ -414,7 +414,7 @@ TEST_CASE("wgan: weight clipping bounds every weight and leaves the others alone
 TEST_CASE("wgan: defaults and the configuration checks", "[wgan]") {
     WganConfig cfg;
     CHECK(cfg.n_critic == 5);
-    CHECK(cfg.gp == 10);
+    CHECK(cfg.gp == 1);
     CHECK(cfg.clip == 0);
     CHECK(cfg.critic_adam.lr == 1e-4);
     CHECK(cfg.critic_adam.beta1 == 0.5);

@@ -55,7 +55,7 @@ std::vector<OptSpec> training_options() {
         {"--slack-lr", "ETA", "0.01", "η_u, step size of the slack descent on u"},
         {"--lambda0", "L", "1", "λ at step 0; the fixed weight of --method penalty"},
         {"--n-critic", "N", "5", "wgan: critic updates per generator update"},
-        {"--gp", "G", "10", "wgan: γ, weight of the gradient penalty (0 = off)"},
+        {"--gp", "G", "1", "wgan: γ, weight of the gradient penalty (0 = off)"},
         {"--weight-clip", "C", "0", "wgan: clip every critic weight to [-C, C] after each update (0 = off)"},
         {"--critic-hidden", "H", "64", "wgan: critic width"},
         {"--critic-depth", "L", "3", "wgan: critic hidden layers"},

@@ -43,10 +43,10 @@ void critic_build(Critic& c, const CriticConfig& cfg);
 // PyTorch's default Linear init for every layer, the last one included.
 void critic_init(Critic& c, Rng& rng);
 
-// The settings of a WGAN run, with the customary WGAN-GP values (docs/wgan.md §6).
+// The settings of a WGAN run: the customary WGAN-GP values (docs/wgan.md §7), except γ = 1.
 struct WganConfig {
     int n_critic = 5;      // critic updates per generator update
-    double gp = 10;        // γ, the penalty weight; 0 turns the penalty off
+    double gp = 1;         // γ, the penalty weight; 0 turns the penalty off (docs/wgan.md §7: 1, not 10)
     double clip = 0;       // c, weight clipping after each critic update; 0 = off
     AdamConfig critic_adam{1e-4, 0.5, 0.9, 1e-8};
     AdamConfig gen_adam{1e-4, 0.5, 0.9, 1e-8};
