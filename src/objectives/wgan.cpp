@@ -34,7 +34,6 @@ void wgan_config_check(const WganConfig& cfg) {
     if (!(cfg.clip >= 0 && std::isfinite(cfg.clip)))
         throw symkl::Error("wgan: the weight clip must be a finite number ≥ 0 (0 = off)");
     adam_check(cfg.critic_adam, "critic");
-    adam_check(cfg.gen_adam, "generator");
 }
 
 void wgan_cache_init(WganCache& wc, const Critic& c, int cap) {

@@ -49,7 +49,8 @@ struct WganConfig {
     double gp = 1;         // γ, the penalty weight; 0 turns the penalty off (docs/wgan.md §7: 1, not 10)
     double clip = 0;       // c, weight clipping after each critic update; 0 = off
     AdamConfig critic_adam{1e-4, 0.5, 0.9, 1e-8};
-    AdamConfig gen_adam{1e-4, 0.5, 0.9, 1e-8};
+    // The generator (the flow) uses TrainerConfig::adam, like every other method's main
+    // model; `symkl train` sets it to 1e-4, β = (0.5, 0.9) for wgan unless --lr/--beta* say otherwise.
 };
 // Throws symkl::Error naming the first invalid field.
 void wgan_config_check(const WganConfig& cfg);
