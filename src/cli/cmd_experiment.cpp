@@ -193,7 +193,7 @@ static int run_cells(Context& e, long jobs_n, long threads, bool resume) {
     for (size_t i = 0; i < e.jobs.size(); i++)
         if (!(resume && finished_run(e.jobs[i]))) todo.push_back(e.jobs[i]), where.push_back(i);
     if (todo.size() < e.jobs.size())
-        std::printf("  --resume: %zu runs already finished, %zu to train\n", e.jobs.size() - todo.size(), todo.size());
+        std::printf("  --resume: %zu runs already finished, %zu to train\n", e.jobs.size() - todo.size(), todo.size()), std::fflush(stdout);
     const auto t0 = std::chrono::steady_clock::now();
     const int failures = run_jobs(todo, jobs_n, threads, false);
     for (size_t k = 0; k < todo.size(); k++) e.jobs[where[k]] = todo[k];

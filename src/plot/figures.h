@@ -30,7 +30,7 @@ Box data_box(const Tensor& data, double aspect);
 // by the largest p on the grid, so colour 0 → 1 is density 0 → max (linear: a point at
 // 1% of the peak is as dark as empty space; the modes and their shapes stand out).
 // log p is evaluated in chunks of up to 4096 points through one FlowCache, allocated
-// once. A non-finite log p is drawn in HEATMAP_NAN_RGB. Throws symkl::Error unless f and
+// once. A log p of −∞ is density 0; NaN or +∞ is drawn in HEATMAP_NAN_RGB. Throws symkl::Error unless f and
 // data are 2-dimensional and some log p on the grid is finite.
 void density_heatmap(const std::string& path, const Flow& f, const Tensor& data, int width, int height,
                      Colormap cmap = Colormap::blue_yellow);
