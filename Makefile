@@ -6,7 +6,8 @@
 #   make test         build and run the test suite; ends with "N passed, N failed"
 #   make bench        training steps, throughput and matmul GFLOP/s, 1 and 2 threads
 #                     (table on stdout, CSV in bench/results-<real>.csv)
-#   make bench-compare  the same MLE step in PyTorch, side by side (needs python3-torch)
+#   make bench-compare  the MLE, adaptive (EBM) and WGAN-GP steps in PyTorch, side by side
+#                     (needs python3-torch)
 #   make debug        tests under AddressSanitizer + UBSan, in build/san/
 #   make experiments  the experiments of docs/results.md (E1, E2, E3; about 30 min on 2
 #                     cores), runs in runs/experiments/, tables and figures copied to docs/results/
@@ -175,7 +176,8 @@ test: $(BIN) $(TESTS)
 bench: $(BENCH)
 	./$(BENCH) $(BENCH_ARGS)
 
-# symkl against PyTorch on the same model and MLE step, float and double, 1 and 2 threads
+# symkl against PyTorch on the same model and steps (MLE, adaptive with the EBM proxy,
+# WGAN-GP), float and double, 1 and 2 threads
 # (bench/compare.py). Optional: runs only where $(PYTHON) imports torch and numpy.
 PYTHON ?= python3
 bench-compare:

@@ -2,10 +2,11 @@
 // never assert timings.
 //
 //   symkl_bench [--threads 1,2] [--repeats N] [--only LIST] [--scale small|large]
-//               [--csv PATH] [--svg PATH]
+//               [--kinds LIST] [--csv PATH] [--svg PATH]
 //
 // Sections (--only takes a comma list; default: steps,throughput,matmul):
 //   steps       one training step (minibatch, forward, backward, Adam), per step kind
+//               (--kinds: a comma list of mle, adaptive-ebm, adaptive-flow, wgan; default all)
 //   throughput  sampling x = T(z) with log p, and log_prob, in points per second
 //   matmul      GFLOP/s of a Linear layer's forward, its backward (dx and dW) and dW
 //               alone, at the shapes the models use
@@ -209,11 +210,14 @@ struct Bench {
 
 static double to_ms(double s) { return s * 1e3; }
 
-static void bench_steps(Bench& b, const std::vector<const ModelScale*>& scales) {
+// kinds: the names of the step kinds to time; empty: all.
+static void bench_steps(Bench& b, const std::vector<const ModelScale*>& scales,
+                        const std::vector<std::string>& kinds) {
     b.header("steps");
     for (const ModelScale* s : scales) {
         auto m = make_model(*s);
         for (const StepKind& kind : STEP_KINDS) {
+            if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), kind.name) == kinds.end()) continue;
             Step step = kind.make(m->flow, m->train, s->B, m->rng);
             b.row("steps", std::string(kind.name) + " step", config_of(*s), step, "ms", to_ms);
         }
@@ -399,7 +403,8 @@ static void write_csv(const Bench& b, const std::string& path) {
 static int usage() {
     std::fprintf(stderr,
                  "usage: symkl_bench [--threads 1,2] [--repeats N] [--only steps,throughput,matmul,sweep]\n"
-                 "                   [--scale small|large] [--csv PATH|-] [--svg PATH]\n");
+                 "                   [--scale small|large] [--kinds mle,adaptive-ebm,adaptive-flow,wgan]\n"
+                 "                   [--csv PATH|-] [--svg PATH]\n");
     return 2;
 }
 
@@ -422,6 +427,7 @@ int main(int argc, char** argv) {
 #else
     b.threads = {1};
 #endif
+    std::vector<std::string> kinds;  // step kinds; empty: all
     std::string only = "steps,throughput,matmul", scale, csv = std::string("bench/results-") + SYMKL_REAL_NAME + ".csv",
                 svg;
     for (int i = 1; i < argc; i++) {
@@ -433,6 +439,7 @@ int main(int argc, char** argv) {
         else if (a == "--scale") scale = v;
         else if (a == "--csv") csv = v;
         else if (a == "--svg") svg = v;
+        else if (a == "--kinds") kinds = split(v);
         else if (a == "--threads") {
             b.threads.clear();
             for (const std::string& t : split(v)) b.threads.push_back(std::max(1, std::atoi(t.c_str())));
@@ -442,6 +449,14 @@ int main(int argc, char** argv) {
     for (const ModelScale& s : SCALES)
         if (scale.empty() || scale == s.name) scales.push_back(&s);
     if (scales.empty()) return usage();
+    for (const std::string& k : kinds) {
+        bool known = false;
+        for (const StepKind& kind : STEP_KINDS) known = known || k == kind.name;
+        if (!known) {
+            std::fprintf(stderr, "symkl_bench: unknown step kind '%s' in --kinds\n", k.c_str());
+            return usage();
+        }
+    }
     const std::vector<std::string> sections = split(only);
     auto want = [&](const char* s) { return std::find(sections.begin(), sections.end(), s) != sections.end(); };
 #ifdef _OPENMP
@@ -451,7 +466,7 @@ int main(int argc, char** argv) {
 #endif
     std::printf("symkl bench: Real = %s, %s, kernels: %s\n", SYMKL_REAL_NAME, omp, matmul_version());
     std::printf("median of %d runs after one warm-up; columns: thread counts\n", b.repeats);
-    if (want("steps")) bench_steps(b, scales);
+    if (want("steps")) bench_steps(b, scales, kinds);
     if (want("throughput")) bench_throughput(b, scales);
     if (want("matmul")) bench_matmul(b, scales);
     if (want("sweep")) bench_sweep(b);

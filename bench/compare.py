@@ -4,10 +4,21 @@
 PyTorch gets the architecture symkl trains: a RealNVP flow of K affine couplings that
 alternate which half of the coordinates they condition on, s = c*tanh(s~/c) with c = 2,
 ReLU conditioners of L hidden layers of width H (PyTorch's default nn.Linear init, the last
-layer zero), a standard normal base. Both sides time the same MLE step (a minibatch of B
-rows drawn with replacement, log p, the mean NLL's backward, one Adam step), in the same
-precision and with the same number of threads, alternating symkl and PyTorch round by
-round in one run. The matmul at 4096 x 512 x 512 (the large model's hidden layer) is
+layer zero), a standard normal base. Both sides time the same training steps, in the
+same precision and with the same number of threads, alternating symkl and PyTorch round
+by round in one run (--kinds picks them; symkl's are those of its Trainer, as
+symkl_bench runs them, M = B samples, proxy and critic as wide and deep as the flow's
+conditioners):
+
+  mle           a minibatch of B rows drawn with replacement, log p, the mean NLL's
+                backward, one Adam step;
+  adaptive-ebm  the adaptive method with the EBM proxy E(x) = f(x) + |x|^2/(2 sigma0^2):
+                theta-step on F + R through the sampling pass, psi-step on R + lambda G with
+                fresh samples and the importance-sampling log Z-hat, slack and dual updates;
+  wgan          WGAN-GP: 5 critic updates (the gradient penalty by double backprop), one
+                generator update through the sampling pass.
+
+The matmul at 4096 x 512 x 512 (the large model's hidden layer) is
 timed the same way against torch.nn.functional.linear and NumPy (both OpenBLAS here).
 
 Once per run it also checks that the two compute the same log-density: a model trained
@@ -18,7 +29,8 @@ Every PyTorch or NumPy measurement runs in a fresh subprocess with OMP_NUM_THREA
 OPENBLAS_NUM_THREADS set, so the BLAS really uses the requested thread count.
 
   bench/compare.py --bench-float build/float/symkl_bench --bench-double build/symkl_bench \
-                   --cli build/symkl [--threads 1,2] [--rounds 3] [--repeats 5] [--csv PATH]
+                   --cli build/symkl [--threads 1,2] [--rounds 3] [--repeats 5] [--kinds mle,adaptive-ebm,wgan]
+                   [--scales small,large] [--csv PATH]
 """
 import argparse
 import csv
@@ -69,6 +81,15 @@ def build_flow(torch, D, K, H, L, clamp=2.0):
             z = torch.cat([xa, zb], 1) if self.a0 == 0 else torch.cat([zb, xa], 1)
             return z, s.sum(1)
 
+        def inverse(self, z):  # sampling direction: x_b = (z_b - t) * exp(-s), log|det dx/dz| = -sum s
+            za = z[:, self.a0:self.a0 + self.da]
+            zb = z[:, self.b0:self.b0 + self.db]
+            h = self.net(za)
+            s = clamp * torch.tanh(h[:, :self.db] / clamp)
+            xb = (zb - h[:, self.db:]) * torch.exp(-s)
+            x = torch.cat([za, xb], 1) if self.a0 == 0 else torch.cat([xb, za], 1)
+            return x, -s.sum(1)
+
     class Flow(nn.Module):
         def __init__(self):
             super().__init__()
@@ -81,7 +102,43 @@ def build_flow(torch, D, K, H, L, clamp=2.0):
                 logdet = logdet + ld
             return -0.5 * (x * x).sum(1) - 0.5 * D * math.log(2 * math.pi) + logdet
 
+        def sample(self, z):
+            """x = T(z) and log p(x) = log N(z) - log|det dx/dz|, differentiable in the weights."""
+            x, logdet = z, 0
+            for c in reversed(self.couplings):
+                x, ld = c.inverse(x)
+                logdet = logdet + ld
+            return x, -0.5 * (z * z).sum(1) - 0.5 * D * math.log(2 * math.pi) - logdet
+
     return Flow()
+
+
+def build_mlp(torch, D, H, L, act, zero_last):
+    """D -> H -> ... -> H -> 1 (L hidden layers), PyTorch's default init; zero_last: last layer 0."""
+    nn = torch.nn
+    layers, fan_in = [], D
+    for _ in range(L):
+        layers += [nn.Linear(fan_in, H), act()]
+        fan_in = H
+    layers.append(nn.Linear(fan_in, 1))
+    net = nn.Sequential(*layers)
+    if zero_last:
+        nn.init.zeros_(net[-1].weight)
+        nn.init.zeros_(net[-1].bias)
+    return net
+
+
+def build_ebm(torch, D, H, L, sigma0=3.0):
+    """symkl's EBM proxy: E(x) = f(x) + |x|^2 / (2 sigma0^2), f a SiLU MLP whose last layer starts at 0."""
+    class EBM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = build_mlp(torch, D, H, L, torch.nn.SiLU, zero_last=True)
+
+        def forward(self, x):  # the energy E(x), one per row
+            return self.net(x).squeeze(1) + (x * x).sum(1) / (2 * sigma0 ** 2)
+
+    return EBM()
 
 
 def median_time(fn, repeats):
@@ -94,24 +151,124 @@ def median_time(fn, repeats):
     return statistics.median(times)
 
 
-def torch_step(scale, threads, repeats, real):
-    import torch
-    torch.set_num_threads(threads)
-    torch.manual_seed(1)
-    dtype = torch.float32 if real == "float" else torch.float64
-    s = SCALES[scale]
-    flow = build_flow(torch, s["D"], s["K"], s["H"], s["L"]).to(dtype)
-    train = torch.randn(4096, s["D"], dtype=dtype)
+# Each step kind, as symkl's Trainer runs it (src/train/train.cpp) with the settings of
+# symkl_bench: Adam with lr 1e-3 for the flow and the proxy, M = B samples, proxies and
+# critic as wide and deep as the flow's conditioners.
+
+def mle_step(torch, flow, train, s):
+    """Maximum likelihood: Adam on the minibatch NLL F."""
+    B = s["B"]
     opt = torch.optim.Adam(flow.parameters(), lr=1e-3)
 
     def step():
-        xb = train[torch.randint(0, train.shape[0], (s["B"],))]
+        xb = train[torch.randint(0, train.shape[0], (B,))]
         loss = -flow.log_prob(xb).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
 
-    return median_time(step, repeats)
+    return step
+
+
+def adaptive_ebm_step(torch, flow, train, s):
+    """The adaptive method (Method::jeffreys) with the EBM proxy q = exp(-E) / Z:
+    theta-step on F + R, psi-step on R + lambda G, then the slack u and the dual lambda."""
+    D, B, dtype = s["D"], s["B"], train.dtype
+    M = B
+    ebm = build_ebm(torch, D, s["H"], s["L"]).to(dtype)
+    opt = torch.optim.Adam(flow.parameters(), lr=1e-3)
+    ebm_opt = torch.optim.Adam(ebm.parameters(), lr=1e-3)
+    eps, alpha, dual_lr, slack_lr = 1.0 * D, 1.0, 0.01, 0.01  # symkl_bench's DualConfig
+    st = dict(lam=1.0, u=0.0, log_z=0.0)  # lambda_0 = 1; log_z: the last psi-step's log Z-hat
+
+    def step():
+        xb = train[torch.randint(0, train.shape[0], (B,))]
+        z = torch.randn(M, D, dtype=dtype)
+        # 1. theta-step: F = -mean log p(x_i); R = mean [log p(x~_j) + E(x~_j)] + log Z-hat through
+        #    the reparameterised sampling pass, log Z-hat held constant. (Like symkl's, this
+        #    backward also fills the EBM's gradients; the psi-step clears them.)
+        F = -flow.log_prob(xb).mean()
+        xs, logp_s = flow.sample(z)
+        R = (logp_s + ebm(xs)).mean() + st["log_z"]
+        opt.zero_grad(set_to_none=True)
+        (F + R).backward()
+        opt.step()
+        # 2. psi-step: fresh samples of the updated flow, held fixed; log Z-hat by importance
+        #    sampling, l_j = -E(x~_j) - log p(x~_j), log Z-hat = logsumexp(l) - log M, differentiated
+        #    exactly (the self-normalised weights w = softmax(l) appear in its gradient)
+        with torch.no_grad():
+            xs, logp_s = flow.sample(torch.randn(M, D, dtype=dtype))
+        E_s = ebm(xs)
+        ell = -E_s - logp_s
+        log_z = torch.logsumexp(ell, 0) - math.log(M)
+        R = (logp_s + E_s).mean() + log_z
+        G = ebm(xb).mean() + log_z
+        ebm_opt.zero_grad(set_to_none=True)
+        (R + st["lam"] * G).backward()
+        ebm_opt.step()
+        with torch.no_grad():  # the ESS fraction symkl reports: 1 / (M sum w_j^2)
+            w = torch.softmax(ell, 0)
+            st["ess"] = 1.0 / (M * (w * w).sum())
+        st["log_z"] = log_z.item()
+        # 3.-4. slack: descent on u; dual: projected ascent on lambda with the psi-step's G
+        st["u"] = 0.0 if math.isinf(alpha) else max(0.0, st["u"] - slack_lr * (alpha * st["u"] - st["lam"]))
+        st["lam"] = max(0.0, st["lam"] + dual_lr * (G.item() - eps - st["u"]))
+
+    return step
+
+
+def wgan_step(torch, flow, train, s):
+    """WGAN-GP: n_critic = 5 critic updates (penalty by double backprop), one generator update."""
+    D, B, dtype = s["D"], s["B"], train.dtype
+    M, K = B, B  # K = min(B, M) interpolates
+    critic = build_mlp(torch, D, s["H"], s["L"], torch.nn.ReLU, zero_last=False).to(dtype)
+    critic_opt = torch.optim.Adam(critic.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    opt = torch.optim.Adam(flow.parameters(), lr=1e-3)
+    n_critic, gamma, delta = 5, 10.0, 1e-6  # delta: the smoothed norm sqrt(|g|^2 + delta^2)
+
+    def step():
+        for _ in range(n_critic):
+            xb = train[torch.randint(0, train.shape[0], (B,))]
+            z = torch.randn(M, D, dtype=dtype)
+            e = torch.rand(K, 1, dtype=dtype)
+            with torch.no_grad():
+                xf, _ = flow.sample(z)
+            xhat = (e * xb[:K] + (1 - e) * xf[:K]).requires_grad_(True)
+            (g,) = torch.autograd.grad(critic(xhat).sum(), xhat, create_graph=True)
+            gp = ((torch.sqrt((g * g).sum(1) + delta ** 2) - 1) ** 2).mean()
+            loss = critic(xf).mean() - critic(xb).mean() + gamma * gp
+            critic_opt.zero_grad(set_to_none=True)
+            loss.backward()
+            critic_opt.step()
+        # generator: L_G = -mean D(T(z)) through the sampling pass; the critic is only read
+        critic.requires_grad_(False)
+        xf, _ = flow.sample(torch.randn(M, D, dtype=dtype))
+        loss = -critic(xf).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        critic.requires_grad_(True)
+
+    return step
+
+
+STEP_KINDS = {"mle": mle_step, "adaptive-ebm": adaptive_ebm_step, "wgan": wgan_step}
+KIND_LABELS = {"mle": "MLE step", "adaptive-ebm": "adaptive (EBM)", "wgan": "WGAN-GP step"}
+
+
+def torch_steps(scale, threads, repeats, real, kinds):
+    """Median seconds per step of each kind, each on a fresh flow from the same seed."""
+    import torch
+    torch.set_num_threads(threads)
+    dtype = torch.float32 if real == "float" else torch.float64
+    s = SCALES[scale]
+    times = {}
+    for kind in kinds:
+        torch.manual_seed(1)
+        flow = build_flow(torch, s["D"], s["K"], s["H"], s["L"]).to(dtype)
+        train = torch.randn(4096, s["D"], dtype=dtype)
+        times[kind] = median_time(STEP_KINDS[kind](torch, flow, train, s), repeats)
+    return times
 
 
 def torch_matmul(threads, repeats, real):
@@ -170,18 +327,21 @@ def logprob_check(model_path, points_path, logp_path):
 # --------------------------------------------------------------------------------------
 # The orchestrating side: subprocesses for every measurement, alternating.
 
-def python_measure(what, threads, repeats, real, scale="small"):
+def python_measure(what, threads, repeats, real, scale="small", kinds=("mle",)):
+    """Seconds (a matmul), or {kind: seconds per step} (what = "steps")."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
     out = subprocess.run([sys.executable, __file__, "--worker", what, "--scale", scale, "--threads", str(threads),
-                          "--repeats", str(repeats), "--real", real], env=env, check=True, capture_output=True,
-                         text=True).stdout
-    return float(out.strip().splitlines()[-1])
+                          "--repeats", str(repeats), "--real", real, "--kinds", ",".join(kinds)], env=env,
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
-def symkl_measure(bench, only, scale, threads, repeats):
+def symkl_measure(bench, only, scale, threads, repeats, kinds=()):
+    """{(name, config): value} from symkl_bench's CSV (ms per step, or GFLOP/s)."""
     out = subprocess.run([bench, "--only", only, "--scale", scale, "--threads", str(threads), "--repeats",
-                          str(repeats), "--csv", "-"], check=True, capture_output=True, text=True).stdout
+                          str(repeats), "--csv", "-"] + (["--kinds", ",".join(kinds)] if kinds else []),
+                         check=True, capture_output=True, text=True).stdout
     rows = [r for r in csv.reader(io.StringIO(out)) if len(r) == 7 and r[0] in ("steps", "matmul")]
     return {(r[1], r[2]): float(r[5]) for r in rows}
 
@@ -199,17 +359,24 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is reported")
     ap.add_argument("--repeats", type=int, default=5, help="timed steps per measurement (median)")
     ap.add_argument("--scales", default="small,large")
+    ap.add_argument("--kinds", default="mle,adaptive-ebm,wgan",
+                    help="step kinds to compare: " + ",".join(STEP_KINDS))
     ap.add_argument("--csv", default="bench/compare-results.csv")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--scale", default="small", help=argparse.SUPPRESS)
     ap.add_argument("--real", default="float", help=argparse.SUPPRESS)
     a = ap.parse_args()
 
-    if a.worker:  # one measurement inside a subprocess; prints seconds
-        fn = {"step": lambda: torch_step(a.scale, int(a.threads), a.repeats, a.real),
+    kinds = a.kinds.split(",")
+    for k in kinds:
+        if k not in STEP_KINDS:
+            ap.error(f"--kinds: unknown step kind '{k}' (known: {', '.join(STEP_KINDS)})")
+
+    if a.worker:  # one measurement inside a subprocess; prints seconds as JSON
+        fn = {"steps": lambda: torch_steps(a.scale, int(a.threads), a.repeats, a.real, kinds),
               "torch_matmul": lambda: torch_matmul(int(a.threads), a.repeats, a.real),
               "numpy_matmul": lambda: numpy_matmul(int(a.threads), a.repeats, a.real)}[a.worker]
-        print(fn())
+        print(json.dumps(fn()))
         return 0
 
     try:
@@ -254,15 +421,21 @@ def main():
             s = SCALES[scale]
             config = f"D={s['D']} K={s['K']} H={s['H']} L={s['L']} B={s['B']}"
             for t in threads:
-                sy, to = [], []
+                # a round: every kind in symkl, then every kind in PyTorch
+                sy, to = {k: [] for k in kinds}, {k: [] for k in kinds}
                 for _ in range(a.rounds):
-                    sy.append(symkl_measure(bench, "steps", scale, t, a.repeats)[("mle step", config)] / 1e3)
-                    to.append(python_measure("step", t, a.repeats, real, scale))
-                sy, to = statistics.median(sy), statistics.median(to)
-                rows.append(dict(what="mle_step_ms", config=config, real=real, threads=t, symkl=sy * 1e3,
-                                 torch=to * 1e3, ratio=to / sy))
-                print(f"MLE step {scale:5s} {real:6s} {t} thr: symkl {sy * 1e3:9.2f} ms   PyTorch {to * 1e3:9.2f} ms"
-                      f"   PyTorch/symkl = {to / sy:6.2f}", flush=True)
+                    r = symkl_measure(bench, "steps", scale, t, a.repeats, kinds)
+                    for k in kinds:
+                        sy[k].append(r[(f"{k} step", config)] / 1e3)
+                    r = python_measure("steps", t, a.repeats, real, scale, kinds)
+                    for k in kinds:
+                        to[k].append(r[k])
+                for k in kinds:
+                    sk, tk = statistics.median(sy[k]), statistics.median(to[k])
+                    rows.append(dict(what=f"{k.replace('-', '_')}_step_ms", config=config, real=real, threads=t,
+                                     symkl=sk * 1e3, torch=tk * 1e3, ratio=tk / sk))
+                    print(f"{KIND_LABELS[k]:14s} {scale:5s} {real:6s} {t} thr: symkl {sk * 1e3:9.2f} ms   "
+                          f"PyTorch {tk * 1e3:9.2f} ms   PyTorch/symkl = {tk / sk:6.2f}", flush=True)
         B, n_in, n_out = MATMUL
         flops = 2.0 * B * n_in * n_out
         key = ("forward y=xW'+b", f"{B}x{n_in}x{n_out} (B x in x out)")
