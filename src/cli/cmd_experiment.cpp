@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -130,7 +131,7 @@ static std::string fixed3(double v) {
 
 // What one experiment needs to know of its runs: final and best values per run.
 struct RunOutcome {
-    double final_nll = NAN, final_jef = NAN, best_nll = NAN, best_jef = NAN, final_train = NAN;
+    double final_nll = NAN, final_jef = NAN, best_nll = NAN, best_jef = NAN, final_train = NAN, final_rev = NAN;
     long best_step = 0, stopped_at = -1;  // stopped_at: the step a non-finite value stopped it
     MetricsTable table;
 };
@@ -142,6 +143,7 @@ struct Context {
     std::vector<Cell> cells;
     std::vector<Job> jobs;
     std::vector<RunOutcome> out;  // per job
+    size_t reused = 0;            // runs kept from an earlier invocation (--resume)
     double wall = 0;
 };
 
@@ -149,7 +151,7 @@ static std::string cell_dir(const Context& e, const Cell& c) { return e.dir + "/
 
 // A run already finished in its directory (for --resume): its config.json has the same
 // seed, method, data and steps, and metrics.csv reaches the last step. Fills in j.r.
-static bool finished_run(Job& j) {
+static bool finished_run(Job& j, const std::map<std::string, double>& seconds) {
     try {
         const Json cfg = json_parse(read_file(j.s.out + "/config.json"), j.s.out);
         const Json *seed = cfg.find("seed"), *steps = cfg.find("steps"), *method = cfg.find("method"),
@@ -163,7 +165,9 @@ static bool finished_run(Job& j) {
         j.r = RunResult{};
         j.r.lambda = metrics_column(t, "lambda")[t.rows - 1];
         j.r.eps = eps ? eps->number : NAN;
-        j.seconds = NAN;
+        const auto it = seconds.find(j.s.out);
+        j.seconds = it == seconds.end() ? NAN : it->second;  // as timed by the invocation that trained it
+        j.r.exit_code = 0;
         return true;
     } catch (const symkl::Error&) {
         return false;
@@ -188,10 +192,40 @@ static int run_cells(Context& e, long jobs_n, long threads, bool resume) {
     std::printf("symkl experiment %s: %s\n  %zu runs (%zu configurations x %ld seeds), %ld at a time\n",
                 e.name.c_str(), e.title.c_str(), e.jobs.size(), e.cells.size(), e.seeds, jobs_n);
     std::fflush(stdout);
+    std::map<std::string, double> seconds;  // run directory → seconds, from an earlier results.csv
+    if (resume) {
+        try {
+            const std::string text = read_file(e.dir + "/results.csv");
+            size_t pos = text.find('\n');
+            std::vector<std::string> head;
+            for (size_t b = 0, c; b <= pos; b = c + 1) {
+                c = text.find_first_of(",\n", b);
+                head.push_back(text.substr(b, c - b));
+                if (c >= pos) break;
+            }
+            const long sc = std::find(head.begin(), head.end(), "seconds") - head.begin();
+            const long dc = std::find(head.begin(), head.end(), "dir") - head.begin();
+            while (sc < (long)head.size() && dc < (long)head.size() && pos + 1 < text.size()) {
+                const size_t end = text.find('\n', pos + 1);
+                const std::string line = text.substr(pos + 1, end - pos - 1);
+                std::vector<std::string> f;
+                for (size_t b = 0, c;; b = c + 1) {
+                    c = line.find(',', b);
+                    f.push_back(line.substr(b, c == std::string::npos ? std::string::npos : c - b));
+                    if (c == std::string::npos) break;
+                }
+                if ((long)f.size() == (long)head.size()) seconds[e.dir + "/" + f[dc]] = std::strtod(f[sc].c_str(), nullptr);
+                if (end == std::string::npos) break;
+                pos = end;
+            }
+        } catch (const symkl::Error&) {
+        }
+    }
     std::vector<Job> todo;
     std::vector<size_t> where;
     for (size_t i = 0; i < e.jobs.size(); i++)
-        if (!(resume && finished_run(e.jobs[i]))) todo.push_back(e.jobs[i]), where.push_back(i);
+        if (!(resume && finished_run(e.jobs[i], seconds))) todo.push_back(e.jobs[i]), where.push_back(i);
+    e.reused = e.jobs.size() - todo.size();
     if (todo.size() < e.jobs.size())
         std::printf("  --resume: %zu runs already finished, %zu to train\n", e.jobs.size() - todo.size(), todo.size()), std::fflush(stdout);
     const auto t0 = std::chrono::steady_clock::now();
@@ -210,9 +244,10 @@ static int run_cells(Context& e, long jobs_n, long threads, bool resume) {
         // a run stopped on a non-finite value keeps its metrics up to the last good step
         o.table = read_metrics(j.s.out + "/metrics.csv");
         const double *step = metrics_column(o.table, "step"), *nll = metrics_column(o.table, "test_nll"),
-                     *jef = metrics_column(o.table, "jeffreys"), *tr = metrics_column(o.table, "train_nll");
+                     *jef = metrics_column(o.table, "jeffreys"), *tr = metrics_column(o.table, "train_nll"),
+                     *rev = metrics_column(o.table, "rev_kl");
         const int n = o.table.rows;
-        o.final_nll = nll[n - 1], o.final_jef = jef[n - 1], o.final_train = tr[n - 1];
+        o.final_nll = nll[n - 1], o.final_jef = jef[n - 1], o.final_train = tr[n - 1], o.final_rev = rev[n - 1];
         o.best_nll = INFINITY, o.best_jef = INFINITY;
         for (int r = 0; r < n; r++) {
             if (nll[r] < o.best_nll) o.best_nll = nll[r], o.best_step = (long)step[r];
@@ -284,11 +319,14 @@ static std::string header_md(const Context& e, const std::string& what) {
                   e.name.c_str(), e.title.c_str(), what.c_str(), e.jobs.size(), e.cells.size(), e.seeds,
                   e.cells.front().s.steps, e.wall / 60, std::max(1u, std::thread::hardware_concurrency()), cpu / 60,
                   SYMKL_REAL_NAME, matmul_version(), e.quick ? " **Quick preset: a smoke test, not a result.**" : "");
-    size_t reused = 0;
-    for (const Job& j : e.jobs) reused += std::isnan(j.seconds);
+    const size_t reused = e.reused;
     std::string h = b;
     if (reused)  // --resume: the times cover only the runs trained by this invocation
-        h.insert(h.find(" wall on "), " (" + std::to_string(reused) + " runs reused from an earlier invocation, not timed)");
+        h.insert(h.find(" wall on "), " wall for this invocation, which reused " + std::to_string(reused) +
+                                          " runs trained earlier (their times are in the run-minutes)");
+    // "12.0 min wall for this invocation, ... wall on" → drop the second "wall"
+    const size_t w = h.find(" wall on ");
+    if (reused && w != std::string::npos) h.replace(w, 9, " on ");
     return h;
 }
 
@@ -522,11 +560,13 @@ static std::string e2_outputs(Context& e) {
     std::string md = header_md(e,
                                "The learning rate of every model of a run (the flow, the proxy, the critic) is set to "
                                "each value in turn; everything else stays at the method's defaults (Adam betas: "
-                               "0.9/0.999, WGAN 0.5/0.9). Training set: " +
+                               "0.9/0.999, WGAN 0.5/0.9). The reverse KL, KL(p || true density), is what the WGAN's "
+                               "samples can be judged by: its test NLL and forward KL measure the flow's density, "
+                               "which the WGAN never trains. Training set: " +
                                    std::to_string(e.cells.front().s.data.n_train) + " points.");
     for (const std::string& dn : data) {
         md += "## " + dn + "\n\n| lr | method | final test NLL | best test NLL | final Jeffreys | best Jeffreys | "
-              "stopped |\n|---|---|---|---|---|---|---|\n";
+              "final reverse KL | stopped |\n|---|---|---|---|---|---|---|---|\n";
         std::vector<VersusLine> vs;
         for (const char* m : E2_METHODS) vs.push_back({m, {}});
         for (size_t k = 0; k < sizeof E2_METHODS / sizeof *E2_METHODS; k++) {
@@ -552,8 +592,8 @@ static std::string e2_outputs(Context& e) {
                 if (!c) continue;
                 md += "| " + lr + " | " + m + " | " + stat_cell(e, *c, &RunOutcome::final_nll) + " | " +
                       stat_cell(e, *c, &RunOutcome::best_nll) + " | " + stat_cell(e, *c, &RunOutcome::final_jef) +
-                      " | " + stat_cell(e, *c, &RunOutcome::best_jef) + " | " + std::to_string(stopped(e, *c)) +
-                      " |\n";
+                      " | " + stat_cell(e, *c, &RunOutcome::best_jef) + " | " + stat_cell(e, *c, &RunOutcome::final_rev) +
+                      " | " + std::to_string(stopped(e, *c)) + " |\n";
             }
         md += "\n";
         std::vector<const Cell*> all;
@@ -564,6 +604,9 @@ static std::string e2_outputs(Context& e) {
                       all_positive(e, all, "test_nll"));
         versus_figure(e, dn + "-final-jeffreys-vs-lr.svg", dn + ": final true Jeffreys against the learning rate",
                       "learning rate", vs, &RunOutcome::final_jef, "final Jeffreys (nats)", true, true);
+        versus_figure(e, dn + "-final-rev-kl-vs-lr.svg",
+                      dn + ": final reverse KL(p || true density) against the learning rate", "learning rate", vs,
+                      &RunOutcome::final_rev, "final reverse KL (nats)", true, true);
     }
     return md;
 }
