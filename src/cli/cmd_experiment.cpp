@@ -10,6 +10,7 @@
 // repeatable with `symkl train --config .../config.json`), results.csv (one row per run),
 // summary.md (the tables), fig/ (the figures).
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
