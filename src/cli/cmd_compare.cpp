@@ -2,13 +2,9 @@
 // architecture and step budget; a table of the median and range of the final test NLL
 // and true Jeffreys divergence. Runs go in parallel processes' worth of threads (--jobs).
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli/args.h"

@@ -175,6 +175,37 @@ static bool finished_run(Job& j, const std::map<std::string, double>& seconds) {
     }
 }
 
+static std::vector<std::string> split(const std::string& line, char sep) {
+    std::vector<std::string> f;
+    for (size_t b = 0;;) {
+        const size_t c = line.find(sep, b);
+        f.push_back(line.substr(b, c == std::string::npos ? std::string::npos : c - b));
+        if (c == std::string::npos) return f;
+        b = c + 1;
+    }
+}
+
+// Run directory → seconds, as an earlier invocation recorded them in DIR/results.csv
+// (for --resume); empty when there is no such file.
+static std::map<std::string, double> recorded_seconds(const std::string& dir) {
+    std::map<std::string, double> seconds;
+    std::vector<std::string> lines;
+    try {
+        lines = split(read_file(dir + "/results.csv"), '\n');
+    } catch (const symkl::Error&) {
+        return seconds;
+    }
+    const std::vector<std::string> head = split(lines[0], ',');
+    const size_t sc = std::find(head.begin(), head.end(), "seconds") - head.begin();
+    const size_t dc = std::find(head.begin(), head.end(), "dir") - head.begin();
+    if (sc == head.size() || dc == head.size()) return seconds;
+    for (size_t i = 1; i < lines.size(); i++) {
+        const std::vector<std::string> f = split(lines[i], ',');
+        if (f.size() == head.size()) seconds[dir + "/" + f[dc]] = std::strtod(f[sc].c_str(), nullptr);
+    }
+    return seconds;
+}
+
 // Trains every run of every cell and reads back what the summaries need.
 static int run_cells(Context& e, long jobs_n, long threads, bool resume) {
     for (Cell& c : e.cells) {
@@ -193,35 +224,7 @@ static int run_cells(Context& e, long jobs_n, long threads, bool resume) {
     std::printf("symkl experiment %s: %s\n  %zu runs (%zu configurations x %ld seeds), %ld at a time\n",
                 e.name.c_str(), e.title.c_str(), e.jobs.size(), e.cells.size(), e.seeds, jobs_n);
     std::fflush(stdout);
-    std::map<std::string, double> seconds;  // run directory → seconds, from an earlier results.csv
-    if (resume) {
-        try {
-            const std::string text = read_file(e.dir + "/results.csv");
-            size_t pos = text.find('\n');
-            std::vector<std::string> head;
-            for (size_t b = 0, c; b <= pos; b = c + 1) {
-                c = text.find_first_of(",\n", b);
-                head.push_back(text.substr(b, c - b));
-                if (c >= pos) break;
-            }
-            const long sc = std::find(head.begin(), head.end(), "seconds") - head.begin();
-            const long dc = std::find(head.begin(), head.end(), "dir") - head.begin();
-            while (sc < (long)head.size() && dc < (long)head.size() && pos + 1 < text.size()) {
-                const size_t end = text.find('\n', pos + 1);
-                const std::string line = text.substr(pos + 1, end - pos - 1);
-                std::vector<std::string> f;
-                for (size_t b = 0, c;; b = c + 1) {
-                    c = line.find(',', b);
-                    f.push_back(line.substr(b, c == std::string::npos ? std::string::npos : c - b));
-                    if (c == std::string::npos) break;
-                }
-                if ((long)f.size() == (long)head.size()) seconds[e.dir + "/" + f[dc]] = std::strtod(f[sc].c_str(), nullptr);
-                if (end == std::string::npos) break;
-                pos = end;
-            }
-        } catch (const symkl::Error&) {
-        }
-    }
+    const std::map<std::string, double> seconds = resume ? recorded_seconds(e.dir) : std::map<std::string, double>{};
     std::vector<Job> todo;
     std::vector<size_t> where;
     for (size_t i = 0; i < e.jobs.size(); i++)
@@ -272,6 +275,14 @@ static std::vector<double> values(const Context& e, const Cell& c, double RunOut
     std::vector<double> v;
     for (size_t i : c.runs)
         if (e.jobs[i].r.exit_code != 2) v.push_back(e.out[i].*field);
+    return v;
+}
+
+// final − best test NLL per run: how far each has come back up from its best.
+static std::vector<double> rises(const Context& e, const Cell& c) {
+    std::vector<double> v;
+    for (size_t i : c.runs)
+        if (e.jobs[i].r.exit_code != 2) v.push_back(e.out[i].final_nll - e.out[i].best_nll);
     return v;
 }
 
@@ -490,10 +501,8 @@ static std::string e1_outputs(Context& e) {
                 group.push_back({E1_METHODS[k], c});
                 cs.push_back(c);
                 vs[k].points.push_back({std::stod(n), c});
-                std::vector<double> rise;
-                for (size_t i : c->runs) rise.push_back(e.out[i].final_nll - e.out[i].best_nll);
                 md += "| " + n + " | " + E1_METHODS[k] + " | " + stat_cell(e, *c, &RunOutcome::final_nll) + " | " +
-                      stat_cell(e, *c, &RunOutcome::best_nll) + " | " + fixed3(stats_of(rise).med) + " | " +
+                      stat_cell(e, *c, &RunOutcome::best_nll) + " | " + fixed3(stats_of(rises(e, *c)).med) + " | " +
                       stat_cell(e, *c, &RunOutcome::final_jef) + " | " + stat_cell(e, *c, &RunOutcome::best_jef) +
                       " | " + std::to_string(stopped(e, *c)) + " |\n";
             }
@@ -510,10 +519,7 @@ static std::string e1_outputs(Context& e) {
                 cases++;
                 wins_nll += stats_of(values(e, *adp, &RunOutcome::final_nll)).med <
                             stats_of(values(e, *mle, &RunOutcome::final_nll)).med;
-                std::vector<double> ra, rm;
-                for (size_t i : adp->runs) ra.push_back(e.out[i].final_nll - e.out[i].best_nll);
-                for (size_t i : mle->runs) rm.push_back(e.out[i].final_nll - e.out[i].best_nll);
-                wins_rise += stats_of(ra).med < stats_of(rm).med;
+                wins_rise += stats_of(rises(e, *adp)).med < stats_of(rises(e, *mle)).med;
             }
         }
         md += "\n";
