@@ -308,15 +308,16 @@ TEST_CASE("flow: invalid configurations are rejected with a message", "[flow]") 
 #include <csignal>
 #include <cstdio>
 
-// Runs f in a child process (its stderr silenced); true when the child ended by abort(),
-// as a failed SYMKL_CHECK does.
+// Runs f in a child process (its output silenced, and without the test framework's own
+// SIGABRT handler); true when the child ended by abort(), as a failed SYMKL_CHECK does.
 template <class F>
 static bool aborts(F f) {
     std::fflush(stdout);
     std::fflush(stderr);
     const pid_t pid = fork();
     if (pid == 0) {
-        if (!std::freopen("/dev/null", "w", stderr)) _exit(3);
+        std::signal(SIGABRT, SIG_DFL);
+        if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) _exit(3);
         f();
         _exit(0);
     }
