@@ -25,9 +25,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -46,10 +46,20 @@ std::string read(const fs::path& p) {
     return ss.str();
 }
 
+bool word_char(char c) { return std::isalnum((unsigned char)c) || c == '_'; }
+bool lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
 void add_words(std::set<std::string>& words, const std::string& text) {
-    static const std::regex word("[A-Za-z_][A-Za-z0-9_]*");
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), word); it != std::sregex_iterator(); ++it)
-        words.insert(it->str());
+    for (size_t i = 0; i < text.size();) {
+        if (!word_char(text[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < text.size() && word_char(text[j])) j++;
+        words.insert(text.substr(i, j - i));
+        i = j;
+    }
 }
 
 bool is_source(const fs::path& p) {
@@ -80,6 +90,60 @@ bool occurs_in(const std::string& name, const std::string& text) {
     return w.count(name) > 0;
 }
 
+// snake_case with an underscore: [a-z][a-z0-9]*(_[a-z0-9]+)+
+bool is_snake(const std::string& s) {
+    if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z') || s.back() == '_' || s.find('_') == std::string::npos) return false;
+    for (size_t i = 0; i < s.size(); i++)
+        if (!(lower_or_digit(s[i]) || (s[i] == '_' && s[i - 1] != '_'))) return false;
+    return true;
+}
+
+// ... with a part of three or more characters (`x_b`, `d_a` are subscripts)
+bool has_long_part(const std::string& s) {
+    size_t run = 0;
+    for (char c : s) {
+        run = c == '_' ? 0 : run + 1;
+        if (run >= 3) return true;
+    }
+    return false;
+}
+
+// one identifier, upper-case first, with an upper-case letter after a lower-case one
+bool is_camel(const std::string& s) {
+    if (s.empty() || !std::isupper((unsigned char)s[0])) return false;
+    bool lower_seen = false, camel = false;
+    for (char c : s) {
+        if (!std::isalnum((unsigned char)c)) return false;
+        if (std::islower((unsigned char)c)) lower_seen = true;
+        else if (std::isupper((unsigned char)c) && lower_seen) camel = true;
+    }
+    return camel;
+}
+
+bool is_path(const std::string& s) {
+    bool prefix = false;
+    for (const char* p : {"src/", "tests/", "bench/", "docs/", "data/"})
+        if (s.rfind(p, 0) == 0) prefix = true;
+    if (!prefix || s.find("..") != std::string::npos) return false;
+    for (char c : s)
+        if (!(word_char(c) || c == '.' || c == '/' || c == '-')) return false;
+    return true;
+}
+
+// the identifier that ends just before position `end` of s (may be empty), and where it starts
+std::string ident_before(const std::string& s, size_t end, size_t* start) {
+    size_t i = end;
+    while (i > 0 && word_char(s[i - 1])) i--;
+    *start = i;
+    return s.substr(i, end - i);
+}
+
+std::string ident_after(const std::string& s, size_t begin) {
+    size_t j = begin;
+    while (j < s.size() && word_char(s[j])) j++;
+    return s.substr(begin, j - begin);
+}
+
 struct Finding {
     int line;
     std::string what;
@@ -87,46 +151,59 @@ struct Finding {
 
 // The stale names of one markdown text (the rules above); `words` is the code's vocabulary.
 std::vector<Finding> stale_names(const std::string& md, const std::set<std::string>& words) {
-    static const std::regex snake("[a-z][a-z0-9]*(_[a-z0-9]+)+");
-    static const std::regex long_part("(^|_)[a-z0-9]{3,}(_|$)");
-    static const std::regex call("(^|[^.A-Za-z0-9_])([a-z][a-z0-9]*(_[a-z0-9]+)+)\\(");
-    static const std::regex scoped("([A-Za-z_][A-Za-z0-9_]*)::([A-Za-z_][A-Za-z0-9_]*)");
-    static const std::regex camel("[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*|[A-Z]+[a-z]+[A-Z][A-Za-z0-9]*");
-    static const std::regex path("(src|tests|bench|docs|data)/[A-Za-z0-9_./-]*");
-    static const std::regex span("`([^`\\n]+)`");
-    static const std::regex in_file("`([A-Za-z_][A-Za-z0-9_:]*)` in `((src|tests|bench)/[A-Za-z0-9_./-]+)`");
     std::vector<Finding> found;
     auto missing = [&](const std::string& n) { return words.count(n) == 0; };
     std::istringstream in(md);
     std::string line;
     bool fenced = false;
     for (int ln = 1; std::getline(in, line); ln++) {
-        if (line.rfind("```", 0) == 0 || line.rfind("    ```", 0) == 0) {
+        const size_t first = line.find_first_not_of(' ');
+        if (first != std::string::npos && line.compare(first, 3, "```") == 0) {
             fenced = !fenced;
             continue;
         }
         if (fenced) continue;
-        for (auto it = std::sregex_iterator(line.begin(), line.end(), span); it != std::sregex_iterator(); ++it) {
-            const std::string s = (*it)[1].str();
-            std::smatch m;
-            if (std::regex_match(s, snake) && std::regex_search(s, long_part) && missing(s)) found.push_back({ln, "`" + s + "` is not in the code"});
-            for (auto c = std::sregex_iterator(s.begin(), s.end(), call); c != std::sregex_iterator(); ++c)
-                if (s != (*c)[2].str() && missing((*c)[2].str()))
-                    found.push_back({ln, "`" + (*c)[2].str() + "(` is not in the code"});
-            for (auto c = std::sregex_iterator(s.begin(), s.end(), scoped); c != std::sregex_iterator(); ++c)
-                for (int part : {1, 2})
-                    if (missing((*c)[part].str()))
-                        found.push_back({ln, "`" + (*c)[part].str() + "` (of `" + (*c)[0].str() + "`) is not in the code"});
-            if (std::regex_match(s, camel) && missing(s)) found.push_back({ln, "`" + s + "` is not in the code"});
-            if (std::regex_match(s, path) && s.find("..") == std::string::npos && !fs::exists(ROOT + "/" + s))
-                found.push_back({ln, "`" + s + "`: no such file or folder"});
+        // the inline code spans of the line, in order
+        std::vector<std::string> spans;
+        std::vector<size_t> ends;
+        for (size_t a = line.find('`'); a != std::string::npos;) {
+            const size_t b = line.find('`', a + 1);
+            if (b == std::string::npos) break;
+            spans.push_back(line.substr(a + 1, b - a - 1));
+            ends.push_back(b + 1);
+            a = line.find('`', b + 1);
         }
-        for (auto it = std::sregex_iterator(line.begin(), line.end(), in_file); it != std::sregex_iterator(); ++it) {
-            const std::string name = (*it)[1].str(), file = (*it)[2].str();
-            const std::string last = name.substr(name.rfind(':') == std::string::npos ? 0 : name.rfind(':') + 1);
-            if (!fs::exists(ROOT + "/" + file)) found.push_back({ln, "`" + file + "`: no such file"});
-            else if (!occurs_in(last, read(ROOT + "/" + file)))
-                found.push_back({ln, "`" + name + "` is not in " + file});
+        for (size_t k = 0; k < spans.size(); k++) {
+            const std::string& s = spans[k];
+            if (is_snake(s) && has_long_part(s) && missing(s)) found.push_back({ln, "`" + s + "` is not in the code"});
+            for (size_t p = s.find('('); p != std::string::npos; p = s.find('(', p + 1)) {
+                size_t start = 0;
+                const std::string name = ident_before(s, p, &start);
+                const bool method = start > 0 && s[start - 1] == '.';
+                if (!method && is_snake(name) && missing(name))
+                    found.push_back({ln, "`" + name + "(` is not in the code"});
+            }
+            for (size_t p = s.find("::"); p != std::string::npos; p = s.find("::", p + 2)) {
+                size_t start = 0;
+                const std::string type = ident_before(s, p, &start), member = ident_after(s, p + 2);
+                for (const std::string& part : {type, member})
+                    if (!part.empty() && missing(part))
+                        found.push_back({ln, "`" + part + "` (of `" + type + "::" + member + "`) is not in the code"});
+            }
+            if (is_camel(s) && missing(s)) found.push_back({ln, "`" + s + "` is not in the code"});
+            if (is_path(s) && !fs::exists(ROOT + "/" + s)) found.push_back({ln, "`" + s + "`: no such file or folder"});
+            // "`name` in `path`": name must be in that file
+            if (k + 1 < spans.size() && line.compare(ends[k], 4, " in ") == 0 && ends[k] + 5 == ends[k + 1] - spans[k + 1].size() - 1 &&
+                is_path(spans[k + 1]) && spans[k + 1].rfind("docs/", 0) != 0 && spans[k + 1].rfind("data/", 0) != 0) {
+                const std::string& file = spans[k + 1];
+                const size_t colon = s.rfind(':');
+                const std::string last = colon == std::string::npos ? s : s.substr(colon + 1);
+                bool ident = !last.empty();
+                for (char c : last) ident = ident && word_char(c);
+                if (!ident) continue;
+                if (!fs::exists(ROOT + "/" + file)) continue;  // reported as a path above
+                if (!occurs_in(last, read(ROOT + "/" + file))) found.push_back({ln, "`" + s + "` is not in " + file});
+            }
         }
     }
     return found;
