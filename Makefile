@@ -13,6 +13,8 @@
 #                     cores), runs in runs/experiments/, tables and figures copied to docs/results/
 #   make experiments-quick  the same with --quick (a smoke test of about a minute)
 #   make data         regenerate the CSV copies in data/
+#   make check-layers the core library includes nothing from io/, plot/, app/ or cli/
+#   make check-readme-demo  run the demo and compare its table with README.md's
 #   make clean        remove build/
 #
 # Variants (each builds into its own folder, so they never mix):
@@ -21,6 +23,10 @@
 #   SAN=1             -fsanitize=address,undefined -> build/san/
 #   NATIVE=1          add -march=native (this machine only) -> build/native/
 #   FMA=0             no fused multiply-add in the kernels (same bits on every CPU) -> build/nofma/
+#   NAIVE=1           the Linear layers run the reference loops of src/nn/linear.cpp instead
+#                     of the blocked kernels (and SYMKL_CHECKS is on) -> build/naive/
+#   CHECKS=1          internal checks (src/tensor/check.h: batch ≤ cache capacity, backward
+#                     after the pass of its direction); also on with SAN=1 and NAIVE=1
 # e.g. `make REAL=float test`, `make NO_OMP=1 test`.
 #
 # Never -ffast-math / -Ofast: they break NaN checks and finite differences.
@@ -38,6 +44,8 @@ NO_OMP   ?= 0
 SAN      ?= 0
 NATIVE   ?= 0
 FMA      ?= 1
+NAIVE    ?= 0
+CHECKS   ?= 0
 OPT      ?= -O2
 
 CXXFLAGS := -std=c++17 -ffp-contract=off -fno-math-errno -fopenmp-simd $(OPT) -g -Wall -Wextra -Wpedantic -Wshadow -Isrc -MMD -MP
@@ -81,31 +89,56 @@ ifeq ($(SAN),1)
   VARIANT  += san
   CXXFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS  += -fsanitize=address,undefined
+  CHECKS   := 1
+endif
+
+# NAIVE=1: the reference loops (src/nn/linear.cpp) in every Linear layer.
+ifeq ($(NAIVE),1)
+  VARIANT  += naive
+  CXXFLAGS += -DSYMKL_NAIVE
+  CHECKS   := 1
+endif
+
+# CHECKS=1 (or SAN=1, NAIVE=1): SYMKL_CHECK conditions are tested (src/tensor/check.h).
+# Not a variant folder of its own: the plain build with CHECKS=1 goes to build/checks/.
+ifeq ($(CHECKS),1)
+  CXXFLAGS += -DSYMKL_CHECKS
+  ifeq ($(SAN)$(NAIVE),00)
+    VARIANT += checks
+  endif
 endif
 
 empty :=
 space := $(empty) $(empty)
 BUILD := build$(if $(strip $(VARIANT)),/$(subst $(space),-,$(strip $(VARIANT))))
 
-# Everything in src/ but the CLI is the library; the CLI, tests and bench link it.
-# Layers, lowest first: a file includes only from its own layer and those before it.
-LIB_LAYERS := tensor nn flow proxy data objectives train io plot
+# Two libraries. libsymkl.a, the core, is the maths: tensors to training steps, no files
+# and no figures. libsymkl_tools.a holds what reads, writes and draws (io, plot, app; a
+# missing folder is skipped). The CLI and the tests link both, the bench the core only.
+# Layers, lowest first: a file includes only from its own layer and those before it,
+# and no core file includes a tools layer (`make check-layers`).
+LIB_LAYERS   := tensor nn flow proxy data objectives train
+TOOLS_LAYERS := io plot app
 LIB_SRC   := $(wildcard $(addsuffix /*.cpp,$(addprefix src/,$(LIB_LAYERS))))
+TOOLS_SRC := $(wildcard $(addsuffix /*.cpp,$(addprefix src/,$(TOOLS_LAYERS))))
 CLI_SRC   := $(wildcard src/cli/*.cpp)
 TEST_SRC  := $(wildcard tests/*.cpp)
 BENCH_SRC := $(wildcard bench/*.cpp)
 
 LIB_OBJ   := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)
+TOOLS_OBJ := $(TOOLS_SRC:%.cpp=$(BUILD)/obj/%.o)
 CLI_OBJ   := $(CLI_SRC:%.cpp=$(BUILD)/obj/%.o)
 TEST_OBJ  := $(TEST_SRC:%.cpp=$(BUILD)/obj/%.o)
 BENCH_OBJ := $(BENCH_SRC:%.cpp=$(BUILD)/obj/%.o)
 
 LIB   := $(BUILD)/libsymkl.a
+TOOLS := $(BUILD)/libsymkl_tools.a
 BIN   := $(BUILD)/symkl
 TESTS := $(BUILD)/symkl_tests
 BENCH := $(BUILD)/symkl_bench
 
-.PHONY: all run test bench bench-compare debug clean catch2 check-determinism data experiments experiments-quick
+.PHONY: all run test bench bench-compare debug clean catch2 check-determinism data experiments experiments-quick \
+        check-layers check-readme-demo
 
 all: $(BIN) $(BENCH)
 
@@ -115,12 +148,19 @@ $(BUILD)/obj/%.o: %.cpp
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN): $(CLI_OBJ) $(LIB)
+$(TOOLS): $(TOOLS_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# the tools library first: its files call into the core
+$(BIN): $(CLI_OBJ) $(TOOLS) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
 
-$(TESTS): $(TEST_OBJ) $(LIB)
+$(TESTS): $(TEST_OBJ) $(TOOLS) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
 
 $(BENCH): $(BENCH_OBJ) $(LIB)
@@ -220,7 +260,20 @@ experiments-quick: $(BIN)
 data: $(BIN)
 	@for d in $(TOY_SETS); do ./$(BIN) generate --data $$d --n 500 --seed 1 --out data/$$d.csv; done
 
+# --- checks that need no test binary ---------------------------------------------
+# The core library (LIB_LAYERS) includes nothing from the tools layers or the CLI.
+check-layers:
+	@bad=$$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"($(subst $(space),|,$(TOOLS_LAYERS) cli))/' \
+	  $(wildcard $(addsuffix /*.h,$(addprefix src/,$(LIB_LAYERS)))) $(LIB_SRC)); \
+	if [ -n "$$bad" ]; then echo "check-layers: the core library includes a tools layer or the CLI:"; \
+	  echo "$$bad"; exit 1; fi; \
+	echo "check-layers: no core file ($(LIB_LAYERS)) includes $(TOOLS_LAYERS) or cli"
+
+# The demo's printed table against README.md's (about half a minute).
+check-readme-demo: $(BIN)
+	tests/check_readme_demo.sh $(BIN) README.md
+
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d)

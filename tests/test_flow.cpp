@@ -52,7 +52,7 @@ TEST_CASE("coupling: density direction gradients (parameters, input, log-det)", 
         };
         loss();
         s.p.zero_grad();
-        coupling_forward_backward(dx.data(), wz.data(), wl.data(), s.c, s.p, s.cc, B);
+        coupling_density_backward(dx.data(), wz.data(), wl.data(), s.c, s.p, s.cc, B);
         const Kinks k = act == Act::relu ? Kinks::skip : Kinks::forbid;
         GradCheck gp = grad_check(loss, s.p.value.data(), s.p.grad.data(), s.p.size(), k);
         GradCheck gx = grad_check(loss, x.data(), dx.data(), x.size(), k);
@@ -300,3 +300,70 @@ TEST_CASE("flow: invalid configurations are rejected with a message", "[flow]") 
     cfg.depth = 0;
     CHECK_THROWS_WITH(flow_build(f, cfg), Catch::Contains("--depth"));
 }
+
+#ifdef SYMKL_CHECKS
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+
+// Runs f in a child process (its output silenced, and without the test framework's own
+// SIGABRT handler); true when the child ended by abort(), as a failed SYMKL_CHECK does.
+template <class F>
+static bool aborts(F f) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        std::signal(SIGABRT, SIG_DFL);
+        if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) _exit(3);
+        f();
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+TEST_CASE("checks: a batch beyond the cache or a backward of the other direction stops the program", "[flow][checks]") {
+    const int cap = 4, D = 3;
+    CouplingSetup s;
+    make_coupling(s, D, Half::first, Act::tanh, Scale::tanh, cap, 5);
+    Rng rng(6);
+    const std::vector<Real> x = random_vec((size_t)(cap + 1) * D, rng);
+    std::vector<Real> z((size_t)(cap + 1) * D), ld(cap + 1), dx((size_t)(cap + 1) * D);
+    // the calls as they should be: no abort
+    CHECK_FALSE(aborts([&] {
+        coupling_forward(z.data(), ld.data(), x.data(), s.c, s.p, s.cc, cap);
+        coupling_density_backward(dx.data(), z.data(), ld.data(), s.c, s.p, s.cc, cap);
+        coupling_inverse(z.data(), ld.data(), x.data(), s.c, s.p, s.cc, cap);
+        coupling_inverse_backward(dx.data(), z.data(), ld.data(), s.c, s.p, s.cc, cap);
+    }));
+    // one row too many, in the coupling and in its conditioner
+    CHECK(aborts([&] { coupling_forward(z.data(), ld.data(), x.data(), s.c, s.p, s.cc, cap + 1); }));
+    CHECK(aborts([&] {
+        std::vector<Real> h((size_t)(cap + 1) * 2 * s.c.db);
+        mlp_forward(h.data(), x.data(), s.c.net, s.p, s.cc.net, cap + 1);
+    }));
+    // the backward of one direction on a cache that holds the other's pass
+    CHECK(aborts([&] {
+        coupling_forward(z.data(), ld.data(), x.data(), s.c, s.p, s.cc, cap);
+        coupling_inverse_backward(dx.data(), z.data(), ld.data(), s.c, s.p, s.cc, cap);
+    }));
+    CHECK(aborts([&] {
+        coupling_inverse(z.data(), ld.data(), x.data(), s.c, s.p, s.cc, cap);
+        coupling_density_backward(dx.data(), z.data(), ld.data(), s.c, s.p, s.cc, cap);
+    }));
+    // a whole flow
+    FlowConfig cfg;
+    cfg.dim = D, cfg.layers = 2, cfg.hidden = 4, cfg.depth = 1;
+    Flow f;
+    flow_build(f, cfg);
+    FlowCache fc;
+    flow_cache_init(fc, f, cap);
+    std::vector<Real> lp(cap + 1);
+    CHECK_FALSE(aborts([&] { flow_log_prob(lp.data(), x.data(), f, fc, cap); }));
+    CHECK(aborts([&] { flow_log_prob(lp.data(), x.data(), f, fc, cap + 1); }));
+}
+#endif

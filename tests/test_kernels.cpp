@@ -1,16 +1,22 @@
-// test_kernels.cpp — the blocked matmul kernels against the textbook loops.
+// test_kernels.cpp — the blocked matmul kernels against the reference loops of
+// src/nn/linear.cpp (linear_forward_naive, linear_backward_dx_naive, linear_backward_dw_naive).
 //
-// The reference is the triple loop in double. The shapes are awkward on purpose:
-// sizes 1, odd sizes, sizes that are not multiples of the micro-tile (4 × one cache
-// line), of the k-block (256) or of the tiles, so that every edge path runs. The
-// error of each element is measured against Σ_k |a_k b_k| (the scale of its sum),
-// the natural bound for a sum computed in another order: below 1e-12 in double
-// (1e-4 in float, where the reference itself is more precise than the kernel).
+// The kernels are called directly (matmul_forward, matmul_backward), so the comparison
+// runs in every build, NAIVE=1 included. The shapes are awkward on purpose: sizes 1,
+// odd sizes, sizes that are not multiples of the micro-tile (4 × one cache line), of the
+// k-block (256) or of the tiles, so that every edge path runs.
+//
+// Both sides add the same terms in the same order, so where the kernels do not fuse
+// multiply-adds (make FMA=0, or a CPU without FMA) they must agree bit for bit. Where
+// they fuse, each term is rounded once instead of twice, and the error of each element
+// is measured against Σ_k |a_k b_k| (the scale of its sum): below 1e-12 in double, 1e-4
+// in float. A probe product tells which case this CPU is in.
 // A second test checks that 1 and 2 threads give the same bits.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "gradcheck.h"
@@ -32,18 +38,34 @@ struct Shape {
 static const Shape SHAPES[] = {{1, 1, 1},    {3, 5, 7},    {17, 33, 19}, {5, 1, 70},   {300, 2, 3},
                                {70, 513, 17}, {257, 300, 20}, {9, 64, 2}, {300, 64, 64}, {4, 16, 16}};
 
-// |got − want| / scale for every element; returns the worst.
-static double worst_rel(const std::vector<Real>& got, const std::vector<double>& want,
-                        const std::vector<double>& scale) {
+// Whether this CPU's kernels fuse a·b + c into one rounding: (1 + e)(1 − e) = 1 − e² is
+// not representable, so b + x·W with b = −1 is 0 when the product is rounded first and
+// −e² when it is not.
+static bool kernels_fuse() {
+    const Real e = std::ldexp(Real(1), -(std::numeric_limits<Real>::digits + 7) / 2);
+    const Real x = 1 + e, W = 1 - e, b = -1;
+    Real y = 0;
+    matmul_forward(&y, nullptr, &x, &W, &b, 1, 1, 1, Act::relu);
+    return y != 0;
+}
+
+// max over elements of |got − want| / scale (NaN counts as the worst)
+static double worst_rel(const std::vector<Real>& got, const std::vector<Real>& want, const std::vector<double>& scale) {
     double worst = 0;
     for (size_t i = 0; i < got.size(); i++) {
-        const double err = std::fabs((double)got[i] - want[i]) / std::fmax(scale[i], 1e-300);
-        if (!(err <= worst)) worst = err;  // NaN counts as the worst
+        const double err = std::fabs((double)got[i] - (double)want[i]) / std::fmax(scale[i], 1e-300);
+        if (!(err <= worst)) worst = err;
     }
     return worst;
 }
 
-TEST_CASE("kernels: forward, dx and dW agree with the naive loops on awkward shapes", "[nn][kernels]") {
+static bool same_bits(const std::vector<Real>& a, const std::vector<Real>& b) {
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), sizeof(Real) * a.size()) == 0);
+}
+
+TEST_CASE("kernels: forward, dx and dW equal the reference loops on awkward shapes", "[nn][kernels]") {
+    const bool fused = kernels_fuse();
+    INFO("kernels: " << matmul_version() << (fused ? " (fused multiply-add)" : " (unfused: exact)"));
     Rng rng(11);
     for (const Shape& s : SHAPES) {
         const int B = s.B, in = s.in, out = s.out;
@@ -52,59 +74,67 @@ TEST_CASE("kernels: forward, dx and dW agree with the naive loops on awkward sha
                           b = random_vec(out, rng), dy = random_vec((size_t)B * out, rng);
         std::vector<Real> dW0 = random_vec((size_t)out * in, rng), db0 = random_vec(out, rng);
 
-        // y[i][o] = b[o] + Σ_k x[i][k] W[o][k]
-        std::vector<double> y_ref((size_t)B * out), y_scale((size_t)B * out);
-        for (int i = 0; i < B; i++)
-            for (int o = 0; o < out; o++) {
-                double acc = b[o], sc = std::fabs((double)b[o]);
-                for (int k = 0; k < in; k++) {
-                    acc += (double)x[(size_t)i * in + k] * W[(size_t)o * in + k];
-                    sc += std::fabs((double)x[(size_t)i * in + k] * W[(size_t)o * in + k]);
+        // the reference
+        std::vector<Real> y_ref((size_t)B * out), dx_ref((size_t)B * in), dW_ref = dW0, db_ref = db0;
+        linear_forward_naive(y_ref.data(), x.data(), W.data(), b.data(), B, in, out);
+        linear_backward_dx_naive(dx_ref.data(), dy.data(), W.data(), B, in, out);
+        linear_backward_dw_naive(dW_ref.data(), db_ref.data(), dy.data(), x.data(), B, in, out);
+        // the kernels
+        std::vector<Real> y((size_t)B * out), dx((size_t)B * in), dW = dW0, db = db0;
+        matmul_forward(y.data(), nullptr, x.data(), W.data(), b.data(), B, in, out, Act::relu);
+        matmul_backward(dx.data(), dW.data(), db.data(), dy.data(), x.data(), W.data(), B, in, out, nullptr,
+                        Act::relu);
+        if (!fused) {
+            CHECK(same_bits(y, y_ref));
+            CHECK(same_bits(dx, dx_ref));
+            CHECK(same_bits(dW, dW_ref));
+        } else {
+            // the scale of each sum: Σ |terms| (and |start value|)
+            std::vector<double> y_sc((size_t)B * out), dx_sc((size_t)B * in, 0.0), dW_sc((size_t)out * in);
+            for (int i = 0; i < B; i++)
+                for (int o = 0; o < out; o++) {
+                    double sc = std::fabs((double)b[o]);
+                    for (int k = 0; k < in; k++) {
+                        sc += std::fabs((double)x[(size_t)i * in + k] * W[(size_t)o * in + k]);
+                        dx_sc[(size_t)i * in + k] += std::fabs((double)dy[(size_t)i * out + o] * W[(size_t)o * in + k]);
+                    }
+                    y_sc[(size_t)i * out + o] = sc;
                 }
-                y_ref[(size_t)i * out + o] = acc, y_scale[(size_t)i * out + o] = sc;
-            }
-        // dx[i][k] = Σ_o dy[i][o] W[o][k]
-        std::vector<double> dx_ref((size_t)B * in, 0.0), dx_scale((size_t)B * in, 0.0);
-        for (int i = 0; i < B; i++)
             for (int o = 0; o < out; o++)
                 for (int k = 0; k < in; k++) {
-                    const double t = (double)dy[(size_t)i * out + o] * W[(size_t)o * in + k];
-                    dx_ref[(size_t)i * in + k] += t, dx_scale[(size_t)i * in + k] += std::fabs(t);
+                    double sc = std::fabs((double)dW0[(size_t)o * in + k]);
+                    for (int i = 0; i < B; i++) sc += std::fabs((double)dy[(size_t)i * out + o] * x[(size_t)i * in + k]);
+                    dW_sc[(size_t)o * in + k] = sc;
                 }
-        // dW[o][k] = dW0[o][k] + Σ_i dy[i][o] x[i][k],  db[o] = db0[o] + Σ_i dy[i][o]
-        std::vector<double> dW_ref((size_t)out * in), dW_scale((size_t)out * in), db_ref(out), db_scale(out);
-        for (int o = 0; o < out; o++) {
-            db_ref[o] = db0[o], db_scale[o] = std::fabs((double)db0[o]);
-            for (int i = 0; i < B; i++) {
-                db_ref[o] += dy[(size_t)i * out + o];
-                db_scale[o] += std::fabs((double)dy[(size_t)i * out + o]);
-            }
-            for (int k = 0; k < in; k++) {
-                double acc = dW0[(size_t)o * in + k], sc = std::fabs(acc);
-                for (int i = 0; i < B; i++) {
-                    const double t = (double)dy[(size_t)i * out + o] * x[(size_t)i * in + k];
-                    acc += t, sc += std::fabs(t);
-                }
-                dW_ref[(size_t)o * in + k] = acc, dW_scale[(size_t)o * in + k] = sc;
-            }
+            CHECK(worst_rel(y, y_ref, y_sc) < REL_TOL);
+            CHECK(worst_rel(dx, dx_ref, dx_sc) < REL_TOL);
+            CHECK(worst_rel(dW, dW_ref, dW_sc) < REL_TOL);
         }
+        // db is a plain sum (no products): the same bits, fused or not
+        CHECK(same_bits(db, db_ref));
 
-        std::vector<Real> y((size_t)B * out), dx((size_t)B * in), dW = dW0, db = db0;
-        linear_forward(y.data(), x.data(), W.data(), b.data(), B, in, out);
-        linear_backward(dx.data(), dW.data(), db.data(), dy.data(), x.data(), W.data(), B, in, out);
-        CHECK(worst_rel(y, y_ref, y_scale) < REL_TOL);
-        CHECK(worst_rel(dx, dx_ref, dx_scale) < REL_TOL);
-        CHECK(worst_rel(dW, dW_ref, dW_scale) < REL_TOL);
-        CHECK(worst_rel(db, db_ref, db_scale) < REL_TOL);
+        // The layer's entry points: the two backward products alone give the combined call's bits.
+        std::vector<Real> y1((size_t)B * out), dx1((size_t)B * in), dx2((size_t)B * in), dW1 = dW0, db1 = db0,
+                          dW2 = dW0, db2 = db0, dW3 = dW0;
+        linear_forward(y1.data(), x.data(), W.data(), b.data(), B, in, out);
+        CHECK(same_bits(y1, LINEAR_NAIVE ? y_ref : y));
+        linear_backward(dx1.data(), dW1.data(), db1.data(), dy.data(), x.data(), W.data(), B, in, out);
+        linear_backward_dx(dx2.data(), dy.data(), W.data(), B, in, out);
+        linear_backward_dw(dW2.data(), db2.data(), dy.data(), x.data(), B, in, out);
+        linear_backward_dw(dW3.data(), nullptr, dy.data(), x.data(), B, in, out);
+        CHECK(same_bits(dx1, dx2));
+        CHECK(same_bits(dW1, dW2));
+        CHECK(same_bits(db1, db2));
+        CHECK(same_bits(dW1, dW3));
 
         // The fused versions give the separate calls' values bit for bit.
         for (Act a : {Act::relu, Act::tanh, Act::silu}) {
             INFO("activation " << act_name(a));
             std::vector<Real> y2((size_t)B * out), h((size_t)B * out), h_ref((size_t)B * out);
             linear_act_forward(y2.data(), h.data(), x.data(), W.data(), b.data(), B, in, out, a);
-            act_forward(h_ref.data(), y.data(), (long)B * out, a);
-            CHECK(std::memcmp(y2.data(), y.data(), sizeof(Real) * y.size()) == 0);
-            CHECK(std::memcmp(h.data(), h_ref.data(), sizeof(Real) * h.size()) == 0);
+            act_forward(h_ref.data(), y1.data(), (long)B * out, a);
+            CHECK(same_bits(y2, y1));
+            CHECK(same_bits(h, h_ref));
             // x = act(pre) as the input: dpre = (dy W) ⊙ act'(pre)
             const std::vector<Real>& pre = x;
             std::vector<Real> post((size_t)B * in), dpre((size_t)B * in), dpre_ref((size_t)B * in);
@@ -114,11 +144,34 @@ TEST_CASE("kernels: forward, dx and dW agree with the naive loops on awkward sha
                                 in, out, a);
             linear_backward(dpre_ref.data(), dWs.data(), dbs.data(), dy.data(), post.data(), W.data(), B, in, out);
             act_backward(dpre_ref.data(), dpre_ref.data(), pre.data(), post.data(), (long)B * in, a);
-            CHECK(std::memcmp(dpre.data(), dpre_ref.data(), sizeof(Real) * dpre.size()) == 0);
-            CHECK(std::memcmp(dWa.data(), dWs.data(), sizeof(Real) * dWa.size()) == 0);
-            CHECK(std::memcmp(dba.data(), dbs.data(), sizeof(Real) * dba.size()) == 0);
+            CHECK(same_bits(dpre, dpre_ref));
+            CHECK(same_bits(dWa, dWs));
+            CHECK(same_bits(dba, dbs));
         }
     }
+}
+
+TEST_CASE("linear: the reference loops on a product worked by hand", "[nn][kernels]") {
+    // x (1, 3), W (2, 3), b (2):  y = x Wᵀ + b
+    const Real x[] = {1, 2, 3}, W[] = {1, 0, -1, 2, 1, 0}, b[] = {0.5, -1};
+    Real y[2];
+    linear_forward_naive(y, x, W, b, 1, 3, 2);
+    CHECK(y[0] == Real(-1.5));  // 0.5 + 1 − 3
+    CHECK(y[1] == Real(3));     // −1 + 2 + 2
+    linear_forward_naive(y, x, W, nullptr, 1, 3, 2);  // no bias
+    CHECK(y[0] == Real(-2));
+    // dy (1, 2) = [1, −2]:  dx = dy W = [1 − 4, −2, −1],  dW += dyᵀ x,  db += dy
+    const Real dy[] = {1, -2};
+    Real dx[3], dW[6] = {0, 0, 0, 1, 1, 1}, db[2] = {10, 20};
+    linear_backward_dx_naive(dx, dy, W, 1, 3, 2);
+    CHECK(dx[0] == Real(-3));
+    CHECK(dx[1] == Real(-2));
+    CHECK(dx[2] == Real(-1));
+    linear_backward_dw_naive(dW, db, dy, x, 1, 3, 2);
+    const Real dW_want[] = {1, 2, 3, 1 - 2, 1 - 4, 1 - 6};
+    for (int i = 0; i < 6; i++) CHECK(dW[i] == dW_want[i]);
+    CHECK(db[0] == Real(11));
+    CHECK(db[1] == Real(18));
 }
 
 TEST_CASE("kernels: 1 and 2 threads give bit-identical products", "[nn][kernels][determinism]") {

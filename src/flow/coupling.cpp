@@ -3,6 +3,7 @@
 // Every loop over the batch is parallel over rows: each row is independent and
 // each thread writes only its own rows, so results do not depend on thread count.
 #include "flow/coupling.h"
+#include "tensor/check.h"
 #include "tensor/parallel.h"
 
 #include <cmath>
@@ -35,8 +36,11 @@ void coupling_declare(Coupling& c, Params& p, const std::string& prefix, int D, 
 void coupling_cache_init(CouplingCache& cc, const Coupling& c, int cap) {
     cc.xa.resize(cap, c.da);
     cc.h.resize(cap, 2 * c.db);
+    cc.cap = cap;
+    cc.pass = CouplingPass::none;
     cc.s.resize(cap, c.db);
-    cc.e.resize(cap, c.db);
+    cc.exp_s.resize(cap, c.db);
+    cc.exp_neg_s.resize(cap, c.db);
     cc.xb.resize(cap, c.db);
     cc.dh.resize(cap, 2 * c.db);
     cc.dxa.resize(cap, c.da);
@@ -79,6 +83,8 @@ static void conditioner_backward(Real* d_in, const Real* d_out, const Coupling& 
 
 void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const Params& p,
                       CouplingCache& cc, int B) {
+    SYMKL_CHECK(B <= cc.cap, "coupling_forward: batch larger than the cache");
+    cc.pass = CouplingPass::density;
     condition(x, c, p, cc, B);
     const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
     const Scale scale = c.scale;
@@ -89,7 +95,7 @@ void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const
         const Real* hi = cc.h.row(i);
         Real* zi = z + (size_t)i * D;
         Real* si = cc.s.row(i);
-        Real* ei = cc.e.row(i);
+        Real* ei = cc.exp_s.row(i);
         Real* xbi = cc.xb.row(i);
         Real sum_s = 0;
         for (int j = 0; j < da; j++) zi[a0 + j] = xi[a0 + j];
@@ -106,8 +112,10 @@ void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const
     }
 }
 
-void coupling_forward_backward(Real* dx, const Real* dz, const Real* dld, const Coupling& c,
+void coupling_density_backward(Real* dx, const Real* dz, const Real* dld, const Coupling& c,
                                Params& p, CouplingCache& cc, int B) {
+    SYMKL_CHECK(B <= cc.cap, "coupling_density_backward: batch larger than the cache");
+    SYMKL_CHECK(cc.pass == CouplingPass::density, "coupling_density_backward: the cache holds no density pass");
     const int D = c.D, db = c.db, b0 = c.b0;
     const Scale scale = c.scale;
     const Real clamp = c.clamp;
@@ -117,7 +125,7 @@ void coupling_forward_backward(Real* dx, const Real* dz, const Real* dld, const 
     for (int i = 0; i < B; i++) {
         const Real* dzi = dz + (size_t)i * D;
         const Real* si = cc.s.row(i);
-        const Real* ei = cc.e.row(i);
+        const Real* ei = cc.exp_s.row(i);
         const Real* xbi = cc.xb.row(i);
         Real* dhi = cc.dh.row(i);
         Real* dxi = dx + (size_t)i * D;
@@ -135,6 +143,8 @@ void coupling_forward_backward(Real* dx, const Real* dz, const Real* dld, const 
 
 void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const Params& p,
                       CouplingCache& cc, int B) {
+    SYMKL_CHECK(B <= cc.cap, "coupling_inverse: batch larger than the cache");
+    cc.pass = CouplingPass::sampling;
     condition(z, c, p, cc, B);  // x_a = z_a, so the conditioner sees the same input
     const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
     const Scale scale = c.scale;
@@ -145,7 +155,7 @@ void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const
         const Real* hi = cc.h.row(i);
         Real* xi = x + (size_t)i * D;
         Real* si = cc.s.row(i);
-        Real* ei = cc.e.row(i);
+        Real* ei = cc.exp_neg_s.row(i);
         Real* xbi = cc.xb.row(i);
         Real sum_s = 0;
         for (int j = 0; j < da; j++) xi[a0 + j] = zi[a0 + j];
@@ -164,6 +174,8 @@ void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const
 
 void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const Coupling& c,
                                Params& p, CouplingCache& cc, int B) {
+    SYMKL_CHECK(B <= cc.cap, "coupling_inverse_backward: batch larger than the cache");
+    SYMKL_CHECK(cc.pass == CouplingPass::sampling, "coupling_inverse_backward: the cache holds no sampling pass");
     const int D = c.D, db = c.db, b0 = c.b0;
     const Scale scale = c.scale;
     const Real clamp = c.clamp;
@@ -173,7 +185,7 @@ void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const 
     for (int i = 0; i < B; i++) {
         const Real* dxi = dx + (size_t)i * D;
         const Real* si = cc.s.row(i);
-        const Real* ei = cc.e.row(i);
+        const Real* ei = cc.exp_neg_s.row(i);
         const Real* xbi = cc.xb.row(i);
         Real* dhi = cc.dh.row(i);
         Real* dzi = dz + (size_t)i * D;

@@ -27,15 +27,23 @@ struct Coupling {
     MLP net;                    // da → 2·db: outputs [s̃ (db), t (db)]
 };
 
-// What the two backward passes need, for batches of up to cap rows.
+// Which pass a cache holds: a backward must follow the pass of its own direction.
+enum class CouplingPass { none, density, sampling };
+
+// What the two backward passes need, for batches of up to cap rows. Each field has one
+// meaning; the last pass decides which of exp_s and exp_neg_s is current.
 struct CouplingCache {
-    Tensor xa;   // (cap, da) conditioning half: the conditioner's input
-    Tensor h;    // (cap, 2db) conditioner output [s̃, t]
-    Tensor s;    // (cap, db) log-scale s after the scale map
-    Tensor e;    // (cap, db) exp(s) after a density pass, exp(−s) after a sampling pass
-    Tensor xb;   // (cap, db) transformed half on the data side (x_b)
-    Tensor dh;   // (cap, 2db) scratch: gradient on [s̃, t]
-    Tensor dxa;  // (cap, da) scratch: gradient on the conditioner's input
+    int cap = 0;
+    CouplingPass pass = CouplingPass::none;  // the last pass run through this cache
+    Tensor xa;         // (cap, da) conditioning half: the conditioner's input
+    Tensor h;          // (cap, 2db) conditioner output [s̃, t]
+    Tensor s;          // (cap, db) log-scale s after the scale map
+    Tensor exp_s;      // (cap, db) exp(s), written by the density pass
+    Tensor exp_neg_s;  // (cap, db) exp(−s), written by the sampling pass
+    Tensor xb;         // (cap, db) the transformed half on the data side, x_b (the density
+                       // pass's input, the sampling pass's output)
+    Tensor dh;         // (cap, 2db) scratch: gradient on [s̃, t]
+    Tensor dxa;        // (cap, da) scratch: gradient on the conditioner's input
     MLPCache net;
 };
 
@@ -45,16 +53,18 @@ void coupling_declare(Coupling& c, Params& p, const std::string& prefix, int D, 
                       int hidden, int depth, Act act, Scale scale, Real clamp);
 void coupling_cache_init(CouplingCache& cc, const Coupling& c, int cap);
 
-// density direction: z (B, D), ld (B) = log|det ∂z/∂x|, from x (B, D)
+// density direction: z (B, D), ld (B) = log|det ∂z/∂x|, from x (B, D); B ≤ cc.cap
 void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const Params& p,
                       CouplingCache& cc, int B);
-// Given dz (B, D) and dld (B): parameter gradients accumulate, dx (B, D) is written.
-void coupling_forward_backward(Real* dx, const Real* dz, const Real* dld, const Coupling& c,
+// The backward of the density direction (after coupling_forward on cc): given dz (B, D)
+// and dld (B), parameter gradients accumulate, dx (B, D) is written.
+void coupling_density_backward(Real* dx, const Real* dz, const Real* dld, const Coupling& c,
                                Params& p, CouplingCache& cc, int B);
 
-// sampling direction: x (B, D), ld (B) = log|det ∂x/∂z|, from z (B, D)
+// sampling direction: x (B, D), ld (B) = log|det ∂x/∂z|, from z (B, D); B ≤ cc.cap
 void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const Params& p,
                       CouplingCache& cc, int B);
-// Given dx (B, D) and dld (B): parameter gradients accumulate, dz (B, D) is written.
+// The backward of the sampling direction (after coupling_inverse on cc): given dx (B, D)
+// and dld (B), parameter gradients accumulate, dz (B, D) is written.
 void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const Coupling& c,
                                Params& p, CouplingCache& cc, int B);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "tensor/check.h"
 #include "tensor/error.h"
 #include "tensor/rng.h"
 
@@ -51,6 +52,7 @@ Real log_normal(const Real* z, int D) {
 }
 
 void flow_forward(Real* z, Real* logdet, const Real* x, const Flow& f, FlowCache& c, int B) {
+    SYMKL_CHECK(B <= c.cap, "flow_forward: batch larger than the cache");
     const int K = (int)f.couplings.size(), D = f.cfg.dim;
     std::memcpy(c.acts[0].ptr(), x, sizeof(Real) * (size_t)B * D);
     Real* total = c.logdet.ptr();
@@ -64,20 +66,22 @@ void flow_forward(Real* z, Real* logdet, const Real* x, const Flow& f, FlowCache
     if (logdet) std::memcpy(logdet, total, sizeof(Real) * (size_t)B);
 }
 
-void flow_forward_backward(Real* dx, const Real* dz, const Real* dlogdet, Flow& f, FlowCache& c, int B) {
+void flow_density_backward(Real* dx, const Real* dz, const Real* dlogdet, Flow& f, FlowCache& c, int B) {
+    SYMKL_CHECK(B <= c.cap, "flow_density_backward: batch larger than the cache");
     const int K = (int)f.couplings.size(), D = f.cfg.dim;
     // logdet = Σ_k ld_k, so every layer receives the same dlogdet.
     Real* g = c.gA.ptr();
     Real* g_next = c.gB.ptr();
     std::memcpy(g, dz, sizeof(Real) * (size_t)B * D);
     for (int k = K - 1; k >= 0; k--) {
-        coupling_forward_backward(g_next, g, dlogdet, f.couplings[k], f.params, c.layers[k], B);
+        coupling_density_backward(g_next, g, dlogdet, f.couplings[k], f.params, c.layers[k], B);
         std::swap(g, g_next);
     }
     if (dx) std::memcpy(dx, g, sizeof(Real) * (size_t)B * D);
 }
 
 void flow_inverse(Real* x, Real* logdet, const Real* z, const Flow& f, FlowCache& c, int B) {
+    SYMKL_CHECK(B <= c.cap, "flow_inverse: batch larger than the cache");
     const int K = (int)f.couplings.size(), D = f.cfg.dim;
     std::memcpy(c.acts[K].ptr(), z, sizeof(Real) * (size_t)B * D);
     Real* total = c.logdet.ptr();
@@ -92,6 +96,7 @@ void flow_inverse(Real* x, Real* logdet, const Real* z, const Flow& f, FlowCache
 }
 
 void flow_inverse_backward(Real* dz, const Real* dx, const Real* dlogdet, Flow& f, FlowCache& c, int B) {
+    SYMKL_CHECK(B <= c.cap, "flow_inverse_backward: batch larger than the cache");
     const int K = (int)f.couplings.size(), D = f.cfg.dim;
     Real* g = c.gA.ptr();
     Real* g_next = c.gB.ptr();
@@ -115,13 +120,13 @@ void flow_log_prob_backward(Real* dx, const Real* dlogp, Flow& f, FlowCache& c, 
     const int K = (int)f.couplings.size(), D = f.cfg.dim;
     // in the forward pass this was: log p = −½‖z‖² − (D/2) log 2π + logdet, so
     //   dz = dlogp · (−z),   dlogdet = dlogp
-    Real* dz = c.gB.ptr();  // flow_forward_backward copies it into gA before using gB
+    Real* dz = c.gB.ptr();  // flow_density_backward copies it into gA before using gB
     for (int i = 0; i < B; i++) {
         const Real* zi = c.acts[K].row(i);
         for (int j = 0; j < D; j++) dz[(size_t)i * D + j] = -dlogp[i] * zi[j];
         c.dlogdet.ptr()[i] = dlogp[i];
     }
-    flow_forward_backward(dx, dz, c.dlogdet.ptr(), f, c, B);
+    flow_density_backward(dx, dz, c.dlogdet.ptr(), f, c, B);
 }
 
 void flow_sample(Real* x, Real* logp, const Real* z, const Flow& f, FlowCache& c, int B) {

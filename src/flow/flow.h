@@ -51,11 +51,12 @@ void flow_cache_init(FlowCache& c, const Flow& f, int cap);
 Real log_normal(const Real* z, int D);
 
 // Density direction: z (B, D) and logdet (B) = log|det ∂z/∂x| from x (B, D).
-// z and logdet may be null (they are kept in the cache).
+// z and logdet may be null (they are kept in the cache). Every pass here and its
+// backward takes B ≤ c.cap rows (checked in SYMKL_CHECKS builds: tensor/check.h).
 void flow_forward(Real* z, Real* logdet, const Real* x, const Flow& f, FlowCache& c, int B);
-// Given dz (B, D) and dlogdet (B): parameter gradients accumulate in f.params.grad;
-// dx (B, D) is written when not null.
-void flow_forward_backward(Real* dx, const Real* dz, const Real* dlogdet, Flow& f, FlowCache& c, int B);
+// The backward of the density direction: given dz (B, D) and dlogdet (B), parameter
+// gradients accumulate in f.params.grad; dx (B, D) is written when not null.
+void flow_density_backward(Real* dx, const Real* dz, const Real* dlogdet, Flow& f, FlowCache& c, int B);
 
 // Sampling direction: x (B, D) and logdet (B) = log|det ∂x/∂z| from z (B, D).
 void flow_inverse(Real* x, Real* logdet, const Real* z, const Flow& f, FlowCache& c, int B);

@@ -340,7 +340,9 @@ void matmul_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* 
 
 void matmul_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x, const Real* W, int B, int in,
                      int out, const Real* pre, Act act) {
-    const Task t[2] = {dw_task(dW, db, dy, x, B, in, out),
-                       dx_task(dx, dy, W, B, in, out, pre, pre ? x : nullptr, act)};
-    run(t, dx ? 2 : 1);
+    Task t[2];
+    int n = 0;
+    if (dW) t[n++] = dw_task(dW, db, dy, x, B, in, out);
+    if (dx) t[n++] = dx_task(dx, dy, W, B, in, out, pre, pre ? x : nullptr, act);
+    if (n > 0) run(t, n);
 }

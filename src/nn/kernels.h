@@ -1,4 +1,5 @@
-// kernels.h — the three matrix products of a Linear layer, cache-blocked and vectorisable.
+// kernels.h — the three matrix products of a Linear layer, cache-blocked and vectorisable:
+// the fast path of nn/linear.h, whose *_naive functions are the reference.
 //
 //   forward:   y (B, out) = x (B, in) · Wᵀ + b        optionally also h = act(y)
 //   backward:  dW (out, in) += dyᵀ · x,  db (out) += Σ_i dy[i],
@@ -15,14 +16,16 @@
 
 #include "nn/activation.h"
 
-// y = x Wᵀ + b. When h is not null, also h = act(y) (y keeps the pre-activation).
+// y = x Wᵀ + b (b null: no bias). When h is not null, also h = act(y) (y keeps the
+// pre-activation).
 void matmul_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in, int out,
                     Act act);
 
 // The backward of a Linear layer, both products in one parallel pass:
-//   dW += dyᵀ x and db += column sums of dy (accumulated),
-//   dx = dy W (written; skipped when dx is null). When pre is not null, the layer's
-//   input was x = act(pre) and dx becomes the gradient on pre: (dy W) ⊙ act'(pre).
+//   dW += dyᵀ x and db += column sums of dy (accumulated; skipped when dW is null;
+//   db may be null), dx = dy W (written; skipped when dx is null). When pre is not
+//   null, the layer's input was x = act(pre) and dx becomes the gradient on pre:
+//   (dy W) ⊙ act'(pre).
 void matmul_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x, const Real* W, int B, int in,
                      int out, const Real* pre, Act act);
 

@@ -2,12 +2,27 @@
 //
 // Shapes: x (B, in), W (out, in) as in PyTorch's nn.Linear, b (out), y (B, out).
 // Argument order follows llm.c: outputs, inputs, parameters, sizes.
+//
+// Every product exists twice. The *_naive functions are the reference: the textbook
+// loops, short enough to check by eye (as llm.c keeps matmul_forward_naive beside its
+// fast path). The functions without the suffix are what the layers call: the blocked
+// kernels of nn/kernels.cpp, or the naive loops themselves in a build with
+// -DSYMKL_NAIVE (`make NAIVE=1`). Each output element is one sum in the same order in
+// both, so they agree bit for bit where the kernels do not fuse multiply-adds (make
+// FMA=0, or a CPU without FMA) and to rounding otherwise (tests/test_kernels.cpp).
 #pragma once
 #include <cstddef>
 #include <string>
 
 #include "nn/activation.h"
 #include "nn/params.h"
+
+// Whether the layers run the reference loops (a build with -DSYMKL_NAIVE).
+#ifdef SYMKL_NAIVE
+constexpr bool LINEAR_NAIVE = true;
+#else
+constexpr bool LINEAR_NAIVE = false;
+#endif
 
 // A Linear layer is two named tensors in a Params buffer.
 struct Linear {
@@ -21,11 +36,21 @@ struct Rng;
 void linear_init(const Linear& l, Params& p, Rng& rng);
 void linear_init_zero(const Linear& l, Params& p);
 
-// y (B, out) = x (B, in) · Wᵀ + b
-void linear_forward(Real* y, const Real* x, const Real* W, const Real* b, int B, int in, int out);
+// The reference loops. The backward is two products, each usable alone.
+//   y (B, out) = x (B, in) · Wᵀ + b             (b null: no bias)
+void linear_forward_naive(Real* y, const Real* x, const Real* W, const Real* b, int B, int in, int out);
+//   dx (B, in) = dy (B, out) · W                (written)
+void linear_backward_dx_naive(Real* dx, const Real* dy, const Real* W, int B, int in, int out);
+//   dW (out, in) += dyᵀ · x,  db (out) += Σ_i dy[i]   (accumulated; db null: skipped)
+void linear_backward_dw_naive(Real* dW, Real* db, const Real* dy, const Real* x, int B, int in, int out);
 
-// Given dy (B, out): dx (B, in) = dy · W (written, skipped when dx is null);
-// dW (out, in) += dyᵀ · x and db (out) += Σ_b dy (accumulated).
+// The same products as the layers run them (kernels, or the reference under SYMKL_NAIVE).
+void linear_forward(Real* y, const Real* x, const Real* W, const Real* b, int B, int in, int out);
+void linear_backward_dx(Real* dx, const Real* dy, const Real* W, int B, int in, int out);
+void linear_backward_dw(Real* dW, Real* db, const Real* dy, const Real* x, int B, int in, int out);
+
+// Both backward products (one parallel pass in the kernels): dx is written (skipped
+// when null), dW and db are accumulated.
 void linear_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x, const Real* W,
                      int B, int in, int out);
 

@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "tensor/check.h"
 #include "tensor/rng.h"
 
 void mlp_declare(MLP& m, Params& p, const std::string& prefix, int in, int hidden, int out,
@@ -36,6 +37,7 @@ void mlp_cache_init(MLPCache& c, const MLP& m, int cap) {
 }
 
 void mlp_forward(Real* y, const Real* x, const MLP& m, const Params& p, MLPCache& c, int B) {
+    SYMKL_CHECK(B <= c.cap, "mlp_forward: batch larger than the cache");
     const Real* h = x;
     for (int l = 0; l < m.depth; l++) {
         // pre_l = h_{l-1} W_{l-1}ᵀ + b_{l-1} and h_l = act(pre_l) in one pass
@@ -48,6 +50,7 @@ void mlp_forward(Real* y, const Real* x, const MLP& m, const Params& p, MLPCache
 }
 
 void mlp_backward(Real* dx, const Real* dy, const Real* x, const MLP& m, Params& p, MLPCache& c, int B) {
+    SYMKL_CHECK(B <= c.cap, "mlp_backward: batch larger than the cache");
     // Layer l (from the top) reads h_l = act(pre_l): its backward returns the gradient
     // on pre_l directly (dx ⊙ act'(pre_l)). The gradients ping-pong between dpre and dpost.
     const Real* g = dy;

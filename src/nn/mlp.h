@@ -37,5 +37,6 @@ void mlp_cache_init(MLPCache& c, const MLP& m, int cap);
 void mlp_forward(Real* y, const Real* x, const MLP& m, const Params& p, MLPCache& c, int B);
 
 // Given dy (B, out) and the same x as the forward: parameter gradients are
-// accumulated into p.grad, dx (B, in) is written (skipped when null).
+// accumulated into p.grad, dx (B, in) is written (skipped when null). B ≤ cache.cap
+// (checked in SYMKL_CHECKS builds, as in every pass that uses a cache: tensor/check.h).
 void mlp_backward(Real* dx, const Real* dy, const Real* x, const MLP& m, Params& p, MLPCache& c, int B);

@@ -5,10 +5,10 @@
 // loss depends on g (for WGAN-GP, the gradient penalty). docs/wgan.md §3 derives it.
 #include "nn/mlp_grad.h"
 
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 
+#include "tensor/check.h"
 #include "tensor/error.h"
 #include "tensor/parallel.h"
 
@@ -24,44 +24,33 @@ void mlp_grad_cache_init(MLPGradCache& gc, const MLP& m, int cap) {
     gc.dgpost.resize(cap, H);
     gc.dpre.resize(cap, H);
     gc.dpost.resize(cap, H);
-    gc.ones.resize(cap, 1);
-    for (int i = 0; i < cap; i++) gc.ones.ptr()[i] = Real(1);
-    gc.zero_bias.resize(1, H);
-    gc.dW_unused.resize(1, H * std::max(m.in, H));
-    gc.db_unused.resize(1, H);
 }
 
 void mlp_input_grad(Real* g, const Real* x, const MLP& m, const Params& p, const MLPCache& c,
                     MLPGradCache& gc, int B) {
-    const int L = m.depth;
-    // linear_backward's parameter gradients are not wanted here; zeroed so they stay bounded
-    gc.dW_unused.zero();
-    gc.db_unused.zero();
-    Real* dW_unused = gc.dW_unused.ptr();
-    Real* db_unused = gc.db_unused.ptr();
+    SYMKL_CHECK(B <= c.cap && B <= gc.cap, "mlp_input_grad: batch larger than the cache");
+    (void)x;  // the g-pass reads W and the cached pre[l], post[l] of this x, not x itself
+    const int L = m.depth, H = m.hidden;
     // in the forward pass this was: D = post[L−1] W_Lᵀ + b_L, so with dD = 1:
-    //   gpost[L−1] = 1 · W_L          (the same row W_L for every sample)
-    const Linear& Lo = m.layers[L];
-    linear_backward(gc.gpost[L - 1].ptr(), dW_unused, db_unused, gc.ones.ptr(), c.post[L - 1].ptr(),
-                    p.v(Lo.W), B, Lo.in, Lo.out);
+    //   gpost[L−1] = 1 · W_L          (the same row W_L, (1, H), for every sample)
+    const Real* W_L = p.v(m.layers[L].W);
+    for (int i = 0; i < B; i++) std::memcpy(gc.gpost[L - 1].row(i), W_L, sizeof(Real) * H);
     for (int l = L - 1; l >= 0; l--) {
         // post[l] = act(pre[l])  →  gpre[l] = gpost[l] ⊙ act′(pre[l])
         act_backward(gc.gpre[l].ptr(), gc.gpost[l].ptr(), c.pre[l].ptr(), c.post[l].ptr(),
                      (long)B * m.hidden, m.act);
         // pre[l] = in_l W_lᵀ + b_l  →  gpost[l−1] = gpre[l] W_l   (g itself when l = 0)
         const Linear& Ll = m.layers[l];
-        const Real* in = l > 0 ? c.post[l - 1].ptr() : x;
         Real* g_in = l > 0 ? gc.gpost[l - 1].ptr() : g;
-        linear_backward(g_in, dW_unused, db_unused, gc.gpre[l].ptr(), in, p.v(Ll.W), B, Ll.in, Ll.out);
+        linear_backward_dx(g_in, gc.gpre[l].ptr(), p.v(Ll.W), B, Ll.in, Ll.out);
     }
 }
 
 void mlp_input_grad_backward(Real* dx, const Real* dg, const Real* x, const MLP& m, Params& p,
                              const MLPCache& c, MLPGradCache& gc, int B) {
+    SYMKL_CHECK(B <= c.cap && B <= gc.cap, "mlp_input_grad_backward: batch larger than the cache");
     const int L = m.depth, H = m.hidden;
     const long n = (long)B * H;
-    gc.db_unused.zero();
-    Real* db_unused = gc.db_unused.ptr();
 
     // 1. Backward of the g-pass. It ran from the top down to g, so its backward runs from g
     //    up. dgpost holds ∂loss/∂gpost[l−1], starting with ∂loss/∂g = dg (gpost[−1] = g).
@@ -69,11 +58,10 @@ void mlp_input_grad_backward(Real* dx, const Real* dg, const Real* x, const MLP&
     for (int l = 0; l < L; l++) {
         const Linear& Ll = m.layers[l];
         // in the g-pass this was: gpost[l−1] = gpre[l] W_l, i.e. Σ_o gpre[l][o] W_l[o][k], so
-        //   dW_l     += gpre[l]ᵀ · dgpost[l−1]             (dx skipped, the bias is not used)
-        //   dgpre[l]  = dgpost[l−1] · W_lᵀ                  (a forward product, zero bias)
-        linear_backward(nullptr, p.g(Ll.W), db_unused, gc.gpre[l].ptr(), dgpost_below, p.v(Ll.W), B,
-                        Ll.in, Ll.out);
-        linear_forward(gc.dgpre.ptr(), dgpost_below, p.v(Ll.W), gc.zero_bias.ptr(), B, Ll.in, Ll.out);
+        //   dW_l     += gpre[l]ᵀ · dgpost[l−1]             (the bias is not used: no db)
+        //   dgpre[l]  = dgpost[l−1] · W_lᵀ                  (a forward product, no bias)
+        linear_backward_dw(p.g(Ll.W), nullptr, gc.gpre[l].ptr(), dgpost_below, B, Ll.in, Ll.out);
+        linear_forward(gc.dgpre.ptr(), dgpost_below, p.v(Ll.W), nullptr, B, Ll.in, Ll.out);
         // in the g-pass this was: gpre[l] = gpost[l] ⊙ act′(pre[l]), so
         //   dpre_g[l] = dgpre[l] ⊙ gpost[l] ⊙ act″(pre[l])  (the g-pass depends on pre[l])
         //   dgpost[l] = dgpre[l] ⊙ act′(pre[l])
@@ -82,11 +70,14 @@ void mlp_input_grad_backward(Real* dx, const Real* dg, const Real* x, const MLP&
         act_backward(gc.dgpost.ptr(), gc.dgpre.ptr(), c.pre[l].ptr(), c.post[l].ptr(), n, m.act);
         dgpost_below = gc.dgpost.ptr();
     }
-    // in the g-pass this was: gpost[L−1] = 1 · W_L, so dW_L += 1ᵀ · dgpost[L−1] (column sums);
+    // in the g-pass this was: gpost[L−1] = 1 · W_L, so dW_L += 1ᵀ · dgpost[L−1], the column
+    // sums of dgpost, added row by row (the order of linear_backward_dw with dy = 1);
     // b_L does not appear in the g-pass and gets nothing
-    const Linear& Lo = m.layers[L];
-    linear_backward(nullptr, p.g(Lo.W), db_unused, gc.ones.ptr(), gc.dgpost.ptr(), p.v(Lo.W), B, Lo.in,
-                    Lo.out);
+    Real* dW_L = p.g(m.layers[L].W);
+    for (int i = 0; i < B; i++) {
+        const Real* dgp = gc.dgpost.row(i);
+        for (int k = 0; k < H; k++) dW_L[k] += dgp[k];
+    }
 
     // relu″ = 0: the g-pass does not depend on pre[l] (away from the kinks), nothing reaches
     // the forward pass, and the loss does not depend on x or on any bias.

@@ -16,8 +16,9 @@
 // dg = ∂loss/∂g, runs the other way (l = 0 up to L), accumulating into every W_l and
 // sending, through act″, a gradient into each pre[l]; an ordinary backward of the
 // forward pass then carries those down to W_l, b_l and x. docs/wgan.md derives
-// every line. Only linear_forward, linear_backward and act_backward are called, so
-// faster Linear kernels speed this file up too.
+// every line. The products are nn/linear.h's (linear_forward without a bias,
+// linear_backward_dx, linear_backward_dw: each pass calls only the product it needs),
+// so faster Linear kernels speed this file up too.
 #pragma once
 #include <vector>
 
@@ -33,10 +34,6 @@ struct MLPGradCache {
     std::vector<Tensor> dpre_g;  // L of (cap, H): ∂loss/∂pre[l] through the g-pass (the act″ term)
     Tensor dgpre, dgpost;        // (cap, H): ∂loss/∂gpre[l], ∂loss/∂gpost[l] of the current layer
     Tensor dpre, dpost;          // (cap, H): ∂loss/∂pre[l], ∂loss/∂post[l] in the forward pass
-    Tensor ones;                 // (cap, 1): the upstream dD = 1 of the g-pass
-    Tensor zero_bias;            // (1, H): turns linear_forward into a plain product
-    Tensor dW_unused, db_unused; // (1, H·max(in, H)), (1, H): linear_backward always
-                                 // accumulates dW and db; the g-pass sends them here
 };
 
 // Sizes the cache for m, which must have one output (throws symkl::Error otherwise).
@@ -44,6 +41,7 @@ void mlp_grad_cache_init(MLPGradCache& gc, const MLP& m, int cap);
 
 // g (B, in) = ∇ₓ D(x) for each row of x (B, in), where c holds mlp_forward's pass on
 // this x. Reads the parameters only (p.grad is untouched); fills gc for the backward.
+// B ≤ c.cap and B ≤ gc.cap.
 void mlp_input_grad(Real* g, const Real* x, const MLP& m, const Params& p, const MLPCache& c,
                     MLPGradCache& gc, int B);
 

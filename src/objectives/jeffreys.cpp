@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "tensor/check.h"
+
 void jeffreys_work_init(JeffreysWork& w, int D, int B, int M) {
     const int n = B > M ? B : M;
     w.D = D, w.B = B, w.M = M;
@@ -37,6 +39,8 @@ LogZ log_partition_is(double* w, const Real* E, const Real* logp, int M) {
 
 ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, const Real* x, int B,
                           const Real* z, int M, double r, double log_z, JeffreysWork& w) {
+    SYMKL_CHECK(B <= w.B && B <= pc.cap && (r == 0 || (M <= w.M && M <= pc.cap)),
+                "theta_gradient: batch larger than the work space or the cache");
     ThetaTerms t;
     // F̂ = −(1/B) Σ log p(x_i)  →  d F̂ / d log p(x_i) = −1/B
     flow_log_prob(w.logp.data(), x, p, pc, B);
@@ -74,6 +78,7 @@ ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, cons
 
 PsiTerms psi_gradient(Proxy& q, ProxyCache& qc, const Real* xs, const Real* logp_s, int M, const Real* x,
                       int B, double lambda, JeffreysWork& w) {
+    SYMKL_CHECK(B <= w.B && M <= w.M, "psi_gradient: batch larger than the work space");
     PsiTerms t;
     double s = 0;
     if (q.kind == ProxyKind::ebm) {

@@ -19,7 +19,9 @@
 
 #include "proxy/proxy.h"
 
-// Scratch for the estimators, sized once for B data points and M samples.
+// Scratch for the estimators, sized once for B data points and M samples. The functions
+// below take at most w.B data points and w.M samples, and caches of at least as many rows
+// (checked in SYMKL_CHECKS builds).
 struct JeffreysWork {
     int D = 0, B = 0, M = 0;
     Tensor xs;                // (M, D) samples x̃ = T(z)

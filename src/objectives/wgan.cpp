@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "tensor/check.h"
 #include "tensor/error.h"
 
 void critic_build(Critic& c, const CriticConfig& cfg) {
@@ -66,6 +67,7 @@ static double mean_critic_backward(const Real* x, int n, double weight, Critic& 
 
 CriticLoss wgan_critic_grad(const Real* x, const Real* xfake, const Real* eps, double gamma,
                             Critic& critic, WganCache& wc, int B, int M) {
+    SYMKL_CHECK(B <= wc.cap && M <= wc.cap, "wgan_critic_grad: batch larger than the cache");
     const int D = critic.cfg.dim, K = B < M ? B : M;
     CriticLoss res;
     // the two means: L_D contains −(1/B) Σ D(x_i) and +(1/M) Σ D(x̃_j)
@@ -105,6 +107,7 @@ CriticLoss wgan_critic_grad(const Real* x, const Real* xfake, const Real* eps, d
 
 double wgan_generator_grad(const Real* z, Flow& f, FlowCache& fc, const Critic& critic, WganCache& wc,
                            int M) {
+    SYMKL_CHECK(M <= wc.cap && M <= fc.cap, "wgan_generator_grad: batch larger than the cache");
     const int D = critic.cfg.dim;
     // x̃ = T(z); log p(x̃) comes for free but L_G does not use it
     flow_sample(wc.xfake.ptr(), wc.logp.ptr(), z, f, fc, M);

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "tensor/check.h"
 #include "tensor/error.h"
 
 void ebm_build(EBM& e, const EBMConfig& cfg) {
@@ -27,6 +28,7 @@ void ebm_cache_init(EBMCache& c, const EBM& e, int cap) {
 }
 
 void ebm_energy(Real* E, const Real* x, const EBM& e, EBMCache& c, int B) {
+    SYMKL_CHECK(B <= c.cap, "ebm_energy: batch larger than the cache");
     const int D = e.cfg.dim;
     const Real inv2s2 = (Real)(0.5 / (e.cfg.sigma0 * e.cfg.sigma0));
     mlp_forward(c.f.ptr(), x, e.net, e.params, c.net, B);
@@ -39,6 +41,7 @@ void ebm_energy(Real* E, const Real* x, const EBM& e, EBMCache& c, int B) {
 }
 
 void ebm_energy_backward(Real* dx, const Real* dE, const Real* x, EBM& e, EBMCache& c, int B) {
+    SYMKL_CHECK(B <= c.cap, "ebm_energy_backward: batch larger than the cache");
     const int D = e.cfg.dim;
     const Real inv_s2 = (Real)(1.0 / (e.cfg.sigma0 * e.cfg.sigma0));
     // in the forward pass this was: E = f(x) + ‖x‖²/(2σ₀²), so

@@ -41,6 +41,12 @@ void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy
         adam_init(t.critic_opt, cfg.wgan.critic_adam, t.critic->params.size());
         t.interp.assign(B < M ? B : M, Real(0));
     }
+    // the undo record of the model whose update may have to be taken back
+    const size_t n_undo = t.critic ? t.critic->params.size() : t.proxy ? flow.params.size() : 0;
+    t.undo.value.assign(n_undo, Real(0));
+    t.undo.m.assign(n_undo, Real(0));
+    t.undo.v.assign(n_undo, Real(0));
+    t.undo.t = 0;
     jeffreys_work_init(t.work, D, B, M);
     t.batch.resize(B, D);
     t.z.resize(M, D);
@@ -61,6 +67,22 @@ static void draw_z(Tensor& z, Rng& rng) {
     for (Real& v : z.data) v = (Real)rng.normal();
 }
 
+// Keep (save) or put back (restore) a model's values and Adam state; the buffers are
+// the same size every time, so no step allocates.
+static void save(Undo& u, const Params& p, const Adam& opt) {
+    u.value = p.value;
+    u.m = opt.m;
+    u.v = opt.v;
+    u.t = opt.t;
+}
+
+static void restore(const Undo& u, Params& p, Adam& opt) {
+    p.value = u.value;
+    opt.m = u.m;
+    opt.v = u.v;
+    opt.t = u.t;
+}
+
 // WGAN: n_critic critic updates on fresh minibatches and samples, then one generator update.
 static StepResult wgan_step(Trainer& t, const Tensor& train, Rng& rng) {
     Flow& p = *t.flow;
@@ -71,6 +93,13 @@ static StepResult wgan_step(Trainer& t, const Tensor& train, Rng& rng) {
     StepResult res;
     res.F = NAN;
     double cl = 0, was = 0, gp = 0;
+    // the critic changes n_critic times before the generator's terms are known
+    save(t.undo, critic.params, t.critic_opt);
+    auto fail = [&](const char* what) {
+        restore(t.undo, critic.params, t.critic_opt);
+        res.bad = what;
+        return res;
+    };
     for (int c = 0; c < w.n_critic; c++) {
         draw_batch(t, train, rng);
         draw_z(t.z, rng);
@@ -79,8 +108,8 @@ static StepResult wgan_step(Trainer& t, const Tensor& train, Rng& rng) {
         critic.params.zero_grad();
         const CriticLoss l = wgan_critic_grad(t.batch.ptr(), wc.xfake.ptr(), t.interp.data(), w.gp, critic, wc, B, M);
         res.proxy_grad_norm = clip_grad_norm(critic.params, t.cfg.clip);
-        if (!std::isfinite(l.critic_loss)) return res.bad = "the critic loss", res;
-        if (!std::isfinite(res.proxy_grad_norm)) return res.bad = "the critic's gradient", res;
+        if (!std::isfinite(l.critic_loss)) return fail("the critic loss");
+        if (!std::isfinite(res.proxy_grad_norm)) return fail("the critic's gradient");
         adam_step(t.critic_opt, critic.params);
         clip_weights(critic.params, w.clip);
         cl += l.critic_loss, was += l.wasserstein, gp += l.gp;
@@ -91,8 +120,8 @@ static StepResult wgan_step(Trainer& t, const Tensor& train, Rng& rng) {
     p.params.zero_grad();
     const double lg = wgan_generator_grad(t.z.ptr(), p, t.cache, critic, wc, M);
     res.grad_norm = clip_grad_norm(p.params, t.cfg.clip);
-    if (!std::isfinite(lg)) return res.bad = "the generator loss", res;
-    if (!std::isfinite(res.grad_norm)) return res.bad = "the main flow's gradient", res;
+    if (!std::isfinite(lg)) return fail("the generator loss");
+    if (!std::isfinite(res.grad_norm)) return fail("the main flow's gradient");
     adam_step(t.opt, p.params);
     return res;
 }
@@ -115,8 +144,18 @@ StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
     if (!std::isfinite(th.F)) return res.bad = "F (the main flow's NLL on the minibatch)", res;
     if (with_proxy && !std::isfinite(th.R)) return res.bad = "R (the reverse KL to the proxy, theta-step)", res;
     if (!std::isfinite(res.grad_norm)) return res.bad = "the main flow's gradient", res;
+    if (!with_proxy) {
+        adam_step(t.opt, p.params);
+        return res;
+    }
+    // the ψ-step needs the updated p_θ: apply θ's update, keeping what it replaces
+    save(t.undo, p.params, t.opt);
     adam_step(t.opt, p.params);
-    if (!with_proxy) return res;
+    auto fail = [&](const char* what) {
+        restore(t.undo, p.params, t.opt);
+        res.bad = what;
+        return res;
+    };
 
     // 2. ψ-step: fresh samples from the updated p_θ (held fixed), Adam on R̂ + λĜ
     draw_z(t.z, rng);
@@ -128,20 +167,27 @@ StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
     res.R = ps.R, res.G = ps.G;
     if (q.kind == ProxyKind::ebm) res.ess = ps.ess;
     res.proxy_grad_norm = clip_grad_norm(q.params(), t.cfg.clip);
-    if (!std::isfinite(ps.log_z)) return res.bad = "log Z (the EBM's importance-sampling estimate)", res;
-    if (!std::isfinite(ps.R)) return res.bad = "R (the reverse KL to the proxy, psi-step)", res;
-    if (!std::isfinite(ps.G)) return res.bad = "G (the proxy's NLL on the minibatch)", res;
-    if (!std::isfinite(res.proxy_grad_norm)) return res.bad = "the proxy's gradient", res;
+    if (!std::isfinite(ps.log_z)) return fail("log Z (the EBM's importance-sampling estimate)");
+    if (!std::isfinite(ps.R)) return fail("R (the reverse KL to the proxy, psi-step)");
+    if (!std::isfinite(ps.G)) return fail("G (the proxy's NLL on the minibatch)");
+    if (!std::isfinite(res.proxy_grad_norm)) return fail("the proxy's gradient");
+
+    // 3.–4. slack and dual: descent on u, projected ascent on λ (with the ψ-step's Ĝ);
+    // penalty keeps λ = λ₀ and u = 0
+    double u = t.u, lambda = t.lambda;
+    if (t.cfg.method == Method::jeffreys) {
+        const DualConfig& d = t.cfg.dual;
+        if (std::isinf(d.alpha)) u = 0;  // hard constraint
+        else u = std::fmax(0.0, t.u - d.slack_lr * (d.alpha * t.u - t.lambda));
+        lambda = std::fmax(0.0, t.lambda + d.dual_lr * (ps.G - d.eps - u));
+        if (!std::isfinite(u)) return fail("u (the slack)");
+        if (!std::isfinite(lambda)) return fail("lambda (the dual variable)");
+    }
+
+    // every term is finite: apply the rest of the step
     adam_step(t.proxy_opt, q.params());
     t.log_z = ps.log_z;
-    if (t.cfg.method == Method::penalty) return res;
-
-    // 3.–4. slack and dual: descent on u, projected ascent on λ (with the ψ-step's Ĝ)
-    const DualConfig& d = t.cfg.dual;
-    if (std::isinf(d.alpha)) t.u = 0;  // hard constraint
-    else t.u = std::fmax(0.0, t.u - d.slack_lr * (d.alpha * t.u - t.lambda));
-    const double lambda = std::fmax(0.0, t.lambda + d.dual_lr * (ps.G - d.eps - t.u));
-    if (!std::isfinite(lambda)) return res.bad = "lambda (the dual variable)", res;
+    t.u = u;
     t.lambda = lambda;
     return res;
 }

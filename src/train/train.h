@@ -9,9 +9,14 @@
 //   wgan      the flow as the generator of a WGAN-GP (or weight-clipping WGAN): n_critic
 //             critic updates, then one generator update through the sampling pass (docs/wgan.md).
 //
-// A step computes every gradient, checks that every term is finite, and only then
-// updates; a non-finite term is reported by name (StepResult::bad) and nothing of
-// that step is applied.
+// A step either applies all of its updates or none. Every term (the losses, log Ẑ, the
+// gradient norms, the new u and λ) is checked as soon as it is computed; the first
+// non-finite one is reported by name (StepResult::bad) and the step returns with θ, ψ,
+// the critic, u, λ, the Adam states and log Ẑ as they were before it (only the random
+// draws are consumed). The ψ-step samples from the *updated* p_θ, so θ's update is
+// applied first, tentatively: its old values and Adam state are kept in the Trainer and
+// restored if a later term of the step is non-finite (docs/method.md §6). In a finite
+// run this changes no number.
 #pragma once
 #include <cmath>
 #include <string>
@@ -45,6 +50,13 @@ struct TrainerConfig {
     WganConfig wgan;       // wgan: n_critic, γ, weight clipping, the critic's Adam
 };
 
+// A model's parameters and optimiser state as they were before a step's update, so
+// that the update can be undone (allocated once, in trainer_init).
+struct Undo {
+    std::vector<Real> value, m, v;
+    long t = 0;
+};
+
 // Everything a step needs, allocated once.
 struct Trainer {
     TrainerConfig cfg;
@@ -61,6 +73,7 @@ struct Trainer {
     Tensor z;                    // (M, D)
     double lambda = 0, u = 0;    // dual variable and slack
     double log_z = 0;            // last ψ-step's log Ẑ (EBM), used for the θ-step's R̂ value
+    Undo undo;                   // penalty, jeffreys: θ before the step; wgan: the critic
 };
 
 // `proxy` is used by penalty and jeffreys, `critic` by wgan; pass null for the others.
