@@ -208,3 +208,57 @@ TEST_CASE("file: a failed atomic write leaves the target and the directory as th
     REQUIRE(read_file(q) == bytes);
     REQUIRE(tmp.entries() == 2);
 }
+
+// ---- messages and outputs that read back --------------------------------------------
+
+// The message of the symkl::Error that `f` throws.
+template <class F>
+static std::string error_of(F f) {
+    try {
+        f();
+    } catch (const symkl::Error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+TEST_CASE("csv: a bad field is echoed escaped and cut, so the message stays one short line", "[io]") {
+    TempDir tmp;
+    // a NUL byte: the old message ended at it, and the field's end and the fix were lost
+    std::string p = tmp.put("nul.csv", std::string("1,2\n3,4\x00x\n", 10));
+    std::string m = error_of([&] { read_csv(p); });
+    CHECK_THAT(m, Contains(p + ":2: column 2: '4\\x00x' is not a number") && Contains("(write plain decimals"));
+    // a line break inside a field cannot occur (it ends the line), but a CR or a tab can
+    p = tmp.put("cr.csv", "1,2\n3,4\r5\n");
+    m = error_of([&] { read_csv(p); });
+    CHECK_THAT(m, Contains("'4\\r5'"));
+    CHECK(m.find('\r') == std::string::npos);
+    // a 200 kB field: 60 characters of it, then "…"
+    p = tmp.put("long.csv", "1,2\n3," + std::string(200000, '7') + "a\n");
+    m = error_of([&] { read_csv(p); });
+    CHECK_THAT(m, Contains("column 2: '" + std::string(60, '7') + "\xE2\x80\xA6' is not a number"));
+    CHECK(m.size() < 400);
+    // the same for a non-finite and an overflowing field
+    p = tmp.put("nan.csv", "1,2\n3,nan" + std::string(100, ' ') + "\t\n");  // trailing spaces and tab are trimmed
+    CHECK_THAT(error_of([&] { read_csv(p); }), Contains("'nan' is not a finite number"));
+    p = tmp.put("big.csv", "1,2\n3,1e" + std::string(300, '9') + "\n");
+    m = error_of([&] { read_csv(p); });
+    CHECK_THAT(m, Contains("\xE2\x80\xA6' overflows"));
+    CHECK(m.size() < 400);
+}
+
+TEST_CASE("csv: write_csv refuses NaN and infinities: the file would not read back", "[io]") {
+    TempDir tmp;
+    Tensor t(3, 2);
+    for (Real bad : {std::numeric_limits<Real>::quiet_NaN(), -std::numeric_limits<Real>::infinity()}) {
+        t.at(1, 1) = bad;
+        const std::string p = tmp.file("x.csv");
+        REQUIRE_THROWS_WITH(write_csv(p, t, {"a", "b"}),
+                            Contains("not writing " + p) && Contains("row 2 column 2") && Contains("would not read back"));
+        CHECK(tmp.entries() == 0);
+    }
+    t.at(1, 1) = std::numeric_limits<Real>::max();  // the largest finite value is fine, and reads back
+    const std::string p = tmp.file("ok.csv");
+    write_csv(p, t, {"a", "b"});
+    CHECK(read_csv(p).at(1, 1) == std::numeric_limits<Real>::max());
+}

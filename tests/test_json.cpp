@@ -147,3 +147,91 @@ TEST_CASE("json: malformed input names the context, the byte offset and what was
     std::string deep(100000, '[');
     REQUIRE_THROWS_WITH(json_parse(deep, "deep"), Contains("nested deeper than"));
 }
+
+// ---- exact integers and one-line messages ---------------------------------------------
+
+TEST_CASE("json: integer tokens beyond 2^53 round-trip exactly through parse and write", "[io]") {
+    // 2^53 + 1, 2^64 - 1, -2^63, and a 30-digit integer: a double would round all four
+    const std::string text = "[9007199254740993,18446744073709551615,-9223372036854775808,"
+                             "123456789012345678901234567890,-0,0,7]";
+    CHECK(json_write(json_parse(text, "t"), JsonStyle::Compact) == text);
+    // inside an object, pretty-printed, as a config file holds a seed
+    const std::string cfg = "{\n  \"seed\": 18446744073709551615\n}";
+    CHECK(json_write(json_parse(cfg, "t"), JsonStyle::Pretty) == cfg);
+}
+
+TEST_CASE("json: make_int64 / make_uint64 write exactly; get_int64 / get_uint64 read exactly", "[io]") {
+    const uint64_t u_max = UINT64_MAX, two53p1 = (1ull << 53) + 1;
+    CHECK(json_write(Json::make_uint64(u_max), JsonStyle::Compact) == "18446744073709551615");
+    CHECK(json_write(Json::make_uint64(two53p1), JsonStyle::Compact) == "9007199254740993");
+    CHECK(json_write(Json::make_int64(INT64_MIN), JsonStyle::Compact) == "-9223372036854775808");
+    CHECK(json_write(Json::make_int64(-7), JsonStyle::Compact) == "-7");
+    // the double is the nearest one, for code that reads .number
+    CHECK(Json::make_uint64(two53p1).number == 9007199254740992.0);
+    CHECK(Json::make_uint64(two53p1).is_number());
+
+    for (uint64_t v : {uint64_t(0), uint64_t(1), two53p1, u_max - 1, u_max}) {
+        Json o = Json::make_object();
+        o.set("seed", Json::make_uint64(v));
+        const Json back = json_parse(json_write(o, JsonStyle::Pretty), "config.json");
+        uint64_t got = 0;
+        REQUIRE(back.find("seed")->get_uint64(&got));
+        CHECK(got == v);
+    }
+    for (int64_t v : {INT64_MIN, INT64_MIN + 1, int64_t(-1), int64_t(0), int64_t(1) << 62, INT64_MAX}) {
+        int64_t got = 1;
+        REQUIRE(json_parse(json_write(Json::make_int64(v), JsonStyle::Compact), "t").get_int64(&got));
+        CHECK(got == v);
+    }
+
+    // what is not an integer in range: false, *out untouched
+    uint64_t u = 42;
+    int64_t i = 42;
+    CHECK(!json_parse("18446744073709551616", "t").get_uint64(&u));  // 2^64
+    CHECK(!json_parse("-1", "t").get_uint64(&u));
+    CHECK(!json_parse("9223372036854775808", "t").get_int64(&i));     // 2^63
+    CHECK(!json_parse("-9223372036854775809", "t").get_int64(&i));
+    CHECK(!json_parse("1e3", "t").get_uint64(&u));
+    CHECK(!json_parse("2.0", "t").get_uint64(&u));
+    CHECK(!json_parse("\"5\"", "t").get_uint64(&u));
+    CHECK(!Json::make_number(5).get_uint64(&u));
+    CHECK((u == 42 && i == 42));
+    CHECK(json_parse("-0", "t").get_uint64(&u));
+    CHECK(u == 0);
+    CHECK(json_parse("18446744073709551616", "t").is_integer());
+    CHECK(!json_parse("1e3", "t").is_integer());
+    CHECK(json_parse("1e3", "t").number == 1000.0);
+
+    // a number changed through .number afterwards is written as the double it now holds
+    Json j = Json::make_uint64(u_max);
+    j.number = 3;
+    CHECK(json_write(j, JsonStyle::Compact) == "3");
+    j = Json::make_number(2.5);
+    CHECK(json_write(j, JsonStyle::Compact) == "2.5");
+}
+
+TEST_CASE("json: a bad escape or key is shown escaped, so the message stays on one line", "[io]") {
+    struct Bad {
+        std::string text, message;
+    };
+    const Bad cases[] = {
+        {"\"a\\\nb\"", "invalid escape '\\\\n'"},           // a backslash, then a raw line break
+        {std::string("\"\\\0\"", 4), "invalid escape '\\\\x00'"},
+        {"\"\\\t\"", "invalid escape '\\\\t'"},
+        {"{\"k\\n\": 1, \"k\\n\": 2}", "duplicate key \"k\\n\""},
+        {"{\"" + std::string(500, 'k') + "\": 1, \"" + std::string(500, 'k') + "\": 2}", std::string(60, 'k') + "\xE2\x80\xA6\""},
+        {"1" + std::string(400, '0') + "", "out of range"},
+    };
+    for (const Bad& b : cases) {
+        INFO("input: " << b.text.substr(0, 80));
+        std::string m;
+        try {
+            json_parse(b.text, "cfg.json");
+        } catch (const symkl::Error& e) {
+            m = e.what();
+        }
+        CHECK_THAT(m, Contains("cfg.json: invalid JSON") && Contains(b.message));
+        CHECK(m.find('\n') == std::string::npos);
+        CHECK(m.size() < 300);
+    }
+}

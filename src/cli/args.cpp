@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <algorithm>
 
+#include "io/text.h"
 #include "tensor/error.h"
 
 std::string command_help(const CommandSpec& c) {
@@ -74,9 +75,9 @@ Args parse_args(const CommandSpec& spec, int argc, char** argv, int first, bool*
                 if (d < best) best = d, hint = std::string(" (did you mean ") + c.flag + "?)";
             }
             if (arg.rfind("-", 0) != 0)
-                throw symkl::Error(cmd + ": unexpected argument '" + arg + "' (options are written --name value; see '" +
+                throw symkl::Error(cmd + ": unexpected argument '" + excerpt(arg) + "' (options are written --name value; see '" +
                                    cmd + " --help')");
-            throw symkl::Error(cmd + ": unknown option '" + arg + "'" + hint + "; see '" + cmd + " --help'");
+            throw symkl::Error(cmd + ": unknown option '" + excerpt(arg) + "'" + hint + "; see '" + cmd + " --help'");
         }
         if (a.given.count(arg))
             throw symkl::Error(cmd + ": option " + arg + " is given twice; keep one");
@@ -115,7 +116,7 @@ long Args::integer(const std::string& flag, long lo, long hi) const {
     char* end = nullptr;
     const long n = std::strtol(v.c_str(), &end, 10);
     if (v.empty() || *end != '\0' || errno != 0 || n < lo || n > hi)
-        fail(flag, "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got '" + v + "'");
+        fail(flag, "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got '" + excerpt(v) + "'");
     return n;
 }
 
@@ -126,7 +127,7 @@ double Args::real(const std::string& flag, double lo, double hi) const {
     if (v.empty() || *end != '\0' || !std::isfinite(x) || x < lo || x > hi) {
         char buf[128];
         std::snprintf(buf, sizeof buf, "must be a number from %g to %g, got '", lo, hi);
-        fail(flag, buf + v + "'");
+        fail(flag, buf + excerpt(v) + "'");
     }
     return x;
 }
@@ -137,6 +138,6 @@ uint64_t Args::seed(const std::string& flag) const {
     char* end = nullptr;
     const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
     if (v.empty() || *end != '\0' || errno != 0 || v[0] == '-')
-        fail(flag, "must be a non-negative integer, got '" + v + "'");
+        fail(flag, "must be a non-negative integer, got '" + excerpt(v) + "'");
     return (uint64_t)n;
 }

@@ -9,9 +9,43 @@
 #include "io/checkpoint.h"
 #include "io/csv.h"
 #include "io/dataset.h"
+#include "io/file.h"
 #include "io/safetensors.h"
+#include "io/text.h"
 #include "tensor/error.h"
 #include "train/metrics.h"
+
+// Exit code 4: a result that is not a finite number. One line on stderr, as for
+// any error; the caller has written nothing.
+static const int kNotFinite = 4;
+static int not_finite(const std::string& message) {
+    std::fprintf(stderr, "symkl: error: %s\n", message.c_str());
+    return kNotFinite;
+}
+
+// The rows of a (rows, cols) array with a NaN or infinite value: how many, and
+// the first (0-based; -1 when none).
+struct BadRows {
+    long count = 0, first = -1;
+};
+template <class T>
+static BadRows nonfinite_rows(const T* v, long rows, int cols) {
+    BadRows b;
+    for (long i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            if (!std::isfinite((double)v[i * cols + j])) {
+                if (b.first < 0) b.first = i;
+                b.count++;
+                break;
+            }
+    return b;
+}
+
+// "3 of 500 rows (first: row 17)", counting from 1.
+static std::string of_rows(const BadRows& b, long rows, const std::string& what) {
+    return std::to_string(b.count) + " of " + std::to_string(rows) + " " + what + "s (first: " + what + " " +
+           std::to_string(b.first + 1) + ")";
+}
 
 static bool show_help(const CommandSpec& spec, const Args&, bool help) {
     if (help) std::fputs(command_help(spec).c_str(), stdout);
@@ -100,11 +134,12 @@ static const CommandSpec EVAL = {
     "Generated data: --n-test fresh points (drawn with --seed, the same stream `train` used for\n"
     "its test set, so the numbers match its last metrics row). CSV data: every row is evaluated.\n"
     "An energy-based proxy has no sampler: its reverse KL is not reported, and its log q uses\n"
-    "the log Z estimate stored in the checkpoint (printed as a note).\n",
+    "the log Z estimate stored in the checkpoint (printed as a note).\n"
+    "A test NLL or KL that is NaN or infinite is exit code 4, with the number of points at fault.\n",
     {
         {"--model", "FILE", "", "a model.safetensors written by symkl train"},
         {"--proxy-model", "FILE", "", "a proxy.safetensors written by symkl train (instead of --model)"},
-        {"--data", "NAME|FILE", "", "data set name or CSV file"},
+        {"--data", "NAME|FILE", "", "data set name or CSV file ('-' = stdin)"},
         {"--n-test", "N", "10000", "test points for generated data"},
         {"--n-eval", "N", "10000", "model samples for the reverse KL"},
         {"--seed", "S", "", "seed of the test points [default: the model's training seed]"},
@@ -141,9 +176,10 @@ int cmd_eval(int argc, char** argv) {
         throw symkl::Error("symkl eval: " + data + " is " + std::to_string(d.test.cols) + "-dimensional but " + m.path +
                            " is " + std::to_string(m.dim()) + "-dimensional");
     Metrics r;
+    std::vector<Real> lq((size_t)d.test.rows);  // log p (or log q) of each test point
+    EvalSet ev;
     if (m.is_ebm) {
         note_log_z(m);
-        std::vector<Real> lq((size_t)d.test.rows);
         model_log_prob(lq.data(), d.test, m);
         double s = 0;
         for (Real v : lq) s += (double)v;
@@ -163,11 +199,37 @@ int cmd_eval(int argc, char** argv) {
         Rng eval_rng = master.split();  // the stream `train` uses for its evaluation draws
         FlowCache cache;
         flow_cache_init(cache, m.flow, 1024);
-        EvalSet ev;
         eval_set_init(ev, d.test, d.is_toy ? &d.toy : nullptr, (int)n_eval, eval_rng);
         evaluate(r, m.flow, cache, d.test, ev);
+        if (!std::isfinite(r.test_nll)) model_log_prob(lq.data(), d.test, m);  // only to say where
     }
-    std::printf("data      %s (%d points)\n", data.c_str(), d.test.rows);
+
+    // A NaN or infinite result is exit 4, not a number to print. (A reverse KL that is
+    // unavailable, for an EBM or a density that is zero in places, is not an error.)
+    const std::string nothing = "; nothing reported";
+    if (!std::isfinite(r.test_nll) || (ev.has_fwd && !std::isfinite(r.fwd_kl))) {
+        const BadRows b = nonfinite_rows(lq.data(), (long)lq.size(), 1);
+        if (b.count == 0)
+            return not_finite("symkl eval: the test NLL is not finite (" + csv_format(r.test_nll) + ")" + nothing);
+        return not_finite("symkl eval: the test NLL is not finite: log " + std::string(m.is_ebm ? "q" : "p") +
+                          "(x) is NaN or infinite at " + of_rows(b, d.test.rows, d.is_toy ? "test point" : "row") +
+                          " of " + input_name(data) + ": points far outside the model's range, or weights that overflow" +
+                          nothing);
+    }
+    if (ev.has_rev && !std::isfinite(r.rev_kl)) {
+        // E_p[log p - log pi] over the model's samples x = T(z): the samples or their log p went wrong
+        Tensor bad(ev.xs.rows, ev.xs.cols + 1);
+        for (int i = 0; i < bad.rows; i++) {
+            for (int j = 0; j < ev.xs.cols; j++) bad.at(i, j) = ev.xs.at(i, j);
+            bad.at(i, ev.xs.cols) = ev.lp[(size_t)i];
+        }
+        const BadRows b = nonfinite_rows(bad.ptr(), bad.rows, bad.cols);
+        return not_finite("symkl eval: the reverse KL is not finite" +
+                          (b.count ? ": " + of_rows(b, bad.rows, "model sample") + " or their log p(x) are NaN or infinite"
+                                   : std::string(" (") + csv_format(r.rev_kl) + ")") +
+                          ": the model's weights or scales overflow" + nothing);
+    }
+    std::printf("data      %s (%d points)\n", input_name(data).c_str(), d.test.rows);
     std::printf("test_nll  %.6f\n", r.test_nll);
     if (std::isfinite(r.fwd_kl)) std::printf("fwd_kl    %.6f\n", r.fwd_kl);
     if (std::isfinite(r.rev_kl)) std::printf("rev_kl    %.6f\njeffreys  %.6f\n", r.rev_kl, r.jeffreys);
@@ -182,12 +244,14 @@ static const CommandSpec SAMPLE = {
     "Draw points x = T(z), z ~ N(0, I), from a trained flow and write them as CSV (header x0,x1,...).",
     "symkl sample (--model FILE | --proxy-model FILE) --n N --out FILE.csv [--seed S] [--with-logprob]",
     "A flow proxy can be sampled like the main model; an energy-based proxy cannot (it has no\n"
-    "exact sampler).\n",
+    "exact sampler). With --out - the CSV goes to stdout and the note to stderr.\n"
+    "Points that are NaN or infinite (a model whose weights overflow) are exit code 4: nothing\n"
+    "is written, the message says how many and the first.\n",
     {
         {"--model", "FILE", "", "a model.safetensors written by symkl train"},
         {"--proxy-model", "FILE", "", "a flow proxy.safetensors (instead of --model)"},
         {"--n", "N", "1000", "number of points"},
-        {"--out", "FILE", "", "output CSV"},
+        {"--out", "FILE", "", "output CSV ('-' = stdout)"},
         {"--seed", "S", "0", "random seed of the base draws"},
         {"--with-logprob", nullptr, "", "add a column logp with log p(x) of each point"},
         {"--threads", "T", "0", "OpenMP threads (0 = all cores)"},
@@ -219,18 +283,20 @@ int cmd_sample(int argc, char** argv) {
         flow_sample(x.row((int)s), lp.data() + s, z.row((int)s), flow, cache, b);
     }
     std::vector<std::string> header = column_names("x", D);
-    if (with_lp) {
-        Tensor xl((int)n, D + 1);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < D; j++) xl.at(i, j) = x.at(i, j);
-            xl.at(i, D) = lp[i];
-        }
-        header.push_back("logp");
-        write_csv(out, xl, header);
-    } else {
-        write_csv(out, x, header);
+    Tensor xl((int)n, D + (with_lp ? 1 : 0));
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < D; j++) xl.at(i, j) = x.at(i, j);
+        if (with_lp) xl.at(i, D) = lp[i];
     }
-    std::printf("wrote %ld points to %s\n", n, out.c_str());
+    if (with_lp) header.push_back("logp");
+    // A CSV of NaN or infinite values would not read back: exit 4 and write nothing.
+    const BadRows b = nonfinite_rows(xl.ptr(), xl.rows, xl.cols);
+    if (b.count)
+        return not_finite("symkl sample: " + of_rows(b, n, "point") + (with_lp ? " or their log p(x)" : "") +
+                          " are NaN or infinite: the weights or scales of " + m.path +
+                          " overflow; nothing written (check it with symkl eval)");
+    write_csv(out, xl, header);
+    std::fprintf(output_is_stdout(out) ? stderr : stdout, "wrote %ld points to %s\n", n, output_name(out).c_str());
     return 0;
 }
 
@@ -240,12 +306,15 @@ static const CommandSpec LOGPROB = {
     "(one column 'logp', same row order).",
     "symkl logprob (--model FILE | --proxy-model FILE) --in X.csv --out LP.csv",
     "For an energy-based proxy, log q(x) = -E(x) - log Z uses the log Z estimate stored in the\n"
-    "checkpoint (importance sampling with the main flow as proposal); a note on stderr says so.\n",
+    "checkpoint (importance sampling with the main flow as proposal); a note on stderr says so.\n"
+    "--in - reads stdin, --out - writes stdout (notes go to stderr). A log p(x) that is NaN or\n"
+    "infinite (a point far outside the model's range) is exit code 4: nothing is written, the\n"
+    "message says how many rows and the first.\n",
     {
         {"--model", "FILE", "", "a model.safetensors written by symkl train"},
         {"--proxy-model", "FILE", "", "a proxy.safetensors written by symkl train (instead of --model)"},
-        {"--in", "FILE", "", "input CSV with one numeric column per dimension (header optional)"},
-        {"--out", "FILE", "", "output CSV"},
+        {"--in", "FILE", "", "input CSV with one numeric column per dimension (header optional; '-' = stdin)"},
+        {"--out", "FILE", "", "output CSV ('-' = stdout)"},
         {"--threads", "T", "0", "OpenMP threads (0 = all cores)"},
     }};
 
@@ -260,8 +329,17 @@ int cmd_logprob(int argc, char** argv) {
     Tensor lp(x.rows, 1);
     model_log_prob(lp.ptr(), x, m);
     note_log_z(m);
+    const char* p = a.has("--model") ? "p" : "q";
+    // log p = -inf (a point far outside the model's range) would not read back: exit 4, write nothing.
+    const BadRows b = nonfinite_rows(lp.ptr(), lp.rows, 1);
+    if (b.count)
+        return not_finite("symkl logprob: log " + std::string(p) + "(x) is NaN or infinite at " +
+                          of_rows(b, x.rows, "row") + " of " + input_name(in) +
+                          " (rows counted from 1 without the header): points far outside the model's range, or "
+                          "weights that overflow; nothing written");
     write_csv(out, lp, {"logp"});
-    std::printf("wrote log %s(x) of %d points to %s\n", a.has("--model") ? "p" : "q", x.rows, out.c_str());
+    std::fprintf(output_is_stdout(out) ? stderr : stdout, "wrote log %s(x) of %d points to %s\n", p, x.rows,
+                 output_name(out).c_str());
     return 0;
 }
 
@@ -274,7 +352,7 @@ static const CommandSpec GENERATE = {
     {
         {"--data", "NAME", "8gaussians", "8gaussians, moons, circles, rings, checkerboard, pinwheel, swissroll, 2spirals"},
         {"--n", "N", "1000", "number of points"},
-        {"--out", "FILE", "", "output CSV"},
+        {"--out", "FILE", "", "output CSV ('-' = stdout)"},
         {"--seed", "S", "0", "random seed"},
         {"--with-logdensity", nullptr, "", "add a column logpi with the true log-density (where known)"},
     }};
@@ -285,7 +363,7 @@ int cmd_generate(int argc, char** argv) {
     if (show_help(GENERATE, a, help)) return 0;
     const std::string out = need(a, "--out"), name = a.str("--data");
     Toy toy;
-    if (!toy_from_name(name, &toy)) a.fail("--data", "must be one of " + toy_names() + ", got '" + name + "'");
+    if (!toy_from_name(name, &toy)) a.fail("--data", "must be one of " + toy_names() + ", got '" + excerpt(name) + "'");
     const long n = a.integer("--n", 1, 100000000);
     Rng rng(a.seed("--seed"));
     Tensor x;
@@ -300,6 +378,7 @@ int cmd_generate(int argc, char** argv) {
     } else {
         write_csv(out, x, {"x0", "x1"});
     }
-    std::printf("wrote %ld points of %s (seed %s) to %s\n", n, name.c_str(), a.str("--seed").c_str(), out.c_str());
+    std::fprintf(output_is_stdout(out) ? stderr : stdout, "wrote %ld points of %s (seed %s) to %s\n", n, name.c_str(),
+                 a.str("--seed").c_str(), output_name(out).c_str());
     return 0;
 }

@@ -1,5 +1,6 @@
 // commands.h — the subcommands of the symkl binary. Each returns the exit code:
-// 0 success, 2 bad input (flags, files), 3 training stopped on a non-finite value.
+// 0 success, 2 bad input (flags, files), 3 training stopped on a non-finite value,
+// 4 a result (eval, sample, logprob) is not finite; main.cpp adds 1 for out of memory.
 #pragma once
 #include <string>
 

@@ -1,11 +1,13 @@
 // main.cpp — the symkl command-line tool: dispatch to a subcommand, and the one
 // place where errors become messages and exit codes.
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
 
 #include "cli/commands.h"
+#include "io/text.h"
 #include "tensor/error.h"
 #include "tensor/real.h"
 
@@ -31,8 +33,18 @@ static const char* TOP_HELP =
     "  symkl eval --model runs/moons/model.safetensors --data moons\n"
     "  symkl sample --model runs/moons/model.safetensors --n 1000 --out samples.csv\n"
     "\n"
-    "exit codes: 0 success, 2 bad input (the message names the flag or file, line and field),\n"
-    "            3 training stopped on a non-finite value (the last good checkpoint is kept).\n";
+    "files: --out - writes to stdout (sample, logprob, generate); --in - (logprob) and --data -\n"
+    "(eval) read stdin. A device or FIFO given as --out is written in place, never replaced.\n"
+    "\n"
+    "exit codes:\n"
+    "  0  success\n"
+    "  1  out of memory, or an internal error (a bug in symkl; the message says which)\n"
+    "  2  bad input or an unusable file: the one-line message names the flag, or the file, line\n"
+    "     and field, and how to fix it; nothing is written\n"
+    "  3  training stopped on a non-finite loss, gradient, lambda or log-weight (the message names\n"
+    "     the step; the last good checkpoint is kept)\n"
+    "  4  a result is not finite (eval, sample, logprob: log p(x), an NLL or a sample is NaN or\n"
+    "     infinite): the message says for how many rows and the first one; nothing is written\n";
 
 int main(int argc, char** argv) {
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
@@ -58,13 +70,14 @@ int main(int argc, char** argv) {
                      cmd.c_str());
         return 2;
     } catch (const symkl::Error& e) {
-        std::fprintf(stderr, "symkl: error: %s\n", e.what());
+        // escaped once more, so that every message stays on one line
+        std::fprintf(stderr, "symkl: error: %s\n", excerpt(e.what(), SIZE_MAX).c_str());
         return 2;
     } catch (const std::bad_alloc&) {
         std::fprintf(stderr, "symkl: error: out of memory (try a smaller --batch, --hidden or --n-test)\n");
         return 1;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "symkl: internal error: %s\n", e.what());
+        std::fprintf(stderr, "symkl: internal error: %s\n", excerpt(e.what(), SIZE_MAX).c_str());
         return 1;
     }
 }

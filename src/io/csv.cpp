@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "io/file.h"
+#include "io/text.h"
 #include "tensor/error.h"
 
 namespace {
@@ -97,8 +98,9 @@ bool is_blank(const std::string& line) {
 
 }  // namespace
 
-Tensor read_csv(const std::string& path) {
-    std::string text = read_file(path);
+Tensor read_csv(const std::string& path_arg) {
+    std::string text = read_input(path_arg);
+    const std::string path = input_name(path_arg);  // "stdin" for "-"
     if (text.empty())
         throw symkl::Error(path + ": file is empty (expected comma-separated numeric columns, one point per line)");
     size_t pos = 0;
@@ -161,13 +163,13 @@ Tensor read_csv(const std::string& path) {
                 case Field::Empty:
                     throw symkl::Error(where + col + " is empty (write a number in every column; a trailing comma adds an empty column)");
                 case Field::NonFinite:
-                    throw symkl::Error(where + col + ": '" + fields[c] +
+                    throw symkl::Error(where + col + ": '" + excerpt(fields[c]) +
                                        "' is not a finite number (remove or fix rows with NaN or Inf)");
                 case Field::Overflow:
-                    throw symkl::Error(where + col + ": '" + fields[c] + "' overflows " + SYMKL_REAL_NAME +
+                    throw symkl::Error(where + col + ": '" + excerpt(fields[c]) + "' overflows " + SYMKL_REAL_NAME +
                                        " (rescale the data)");
                 case Field::Text:
-                    throw symkl::Error(where + col + ": '" + fields[c] +
+                    throw symkl::Error(where + col + ": '" + excerpt(fields[c]) +
                                        "' is not a number (write plain decimals such as -1.5 or 2e-3; only the first line may be a header)");
             }
         }
@@ -186,7 +188,7 @@ Tensor read_csv(const std::string& path) {
 Tensor read_csv_dim(const std::string& path, int expected_cols, const std::string& what) {
     Tensor t = read_csv(path);
     if (t.cols != expected_cols)
-        throw symkl::Error(path + ": has " + std::to_string(t.cols) + (t.cols == 1 ? " column" : " columns") +
+        throw symkl::Error(input_name(path) + ": has " + std::to_string(t.cols) + (t.cols == 1 ? " column" : " columns") +
                            " but " + what + " is " + std::to_string(expected_cols) + "-dimensional (pass a CSV with " +
                            std::to_string(expected_cols) + " numeric columns)");
     return t;
@@ -227,10 +229,14 @@ void write_csv(const std::string& path, const Tensor& t, const std::vector<std::
     for (int i = 0; i < t.rows; i++) {
         const Real* r = t.row(i);
         for (int j = 0; j < t.cols; j++) {
+            if (!std::isfinite((double)r[j]))
+                throw symkl::Error("not writing " + output_name(path) + ": row " + std::to_string(i + 1) + " column " +
+                                   std::to_string(j + 1) + " is " + csv_format((double)r[j]) +
+                                   ", and a data CSV holds finite numbers only (it would not read back)");
             if (j) out += ',';
             out += csv_format((double)r[j]);
         }
         out += '\n';
     }
-    write_file_atomic(path, out);
+    write_output(path, out);
 }

@@ -4,7 +4,10 @@
 // an optional header line (taken as a header when none of its fields is a
 // number). Windows line ends (CR LF), a UTF-8 byte-order mark, spaces around
 // fields and blank lines at the end are accepted; anything else that is not a
-// finite number is rejected with "file:line: column c: ..." and the fix.
+// finite number is rejected with "file:line: column c: ..." and the fix; the
+// message shows at most 60 characters of the field, control bytes escaped
+// (io/text.h). The path "-" reads standard input (named "stdin" in messages)
+// and writes standard output (io/file.h).
 //
 // Values are written with %.17g (double Real) or %.9g (float Real) unless a
 // shorter form (%.15g / %.6g) reads back to the same value: written data
@@ -27,7 +30,8 @@ Tensor read_csv_dim(const std::string& path, int expected_cols, const std::strin
 
 // Writes `t` atomically, one row per line, with `header` as the first line
 // unless it is empty (it must then have t.cols plain names: no comma, quote
-// or line break, and not numbers, or the file would not read back).
+// or line break, and not numbers, or the file would not read back). A NaN or
+// infinite value throws symkl::Error and writes nothing: read_csv would reject it.
 void write_csv(const std::string& path, const Tensor& t, const std::vector<std::string>& header);
 
 // One CSV field, formatted as write_csv does; NaN and infinities as

@@ -12,7 +12,56 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "io/text.h"
 #include "tensor/error.h"
+
+Json Json::make_int64(int64_t v) {
+    Json j = make_number((double)v);
+    j.integer = std::to_string(v);
+    return j;
+}
+
+Json Json::make_uint64(uint64_t v) {
+    Json j = make_number((double)v);
+    j.integer = std::to_string(v);
+    return j;
+}
+
+// The magnitude of an integer text ("-123" -> 123, negative = true); false if
+// it overflows 64 bits.
+static bool integer_magnitude(const std::string& text, uint64_t* mag, bool* negative) {
+    size_t i = 0;
+    *negative = !text.empty() && text[0] == '-';
+    if (*negative) i++;
+    if (i == text.size()) return false;
+    uint64_t m = 0;
+    for (; i < text.size(); i++) {
+        const unsigned d = (unsigned)(text[i] - '0');
+        if (d > 9 || m > (UINT64_MAX - d) / 10) return false;
+        m = m * 10 + d;
+    }
+    *mag = m;
+    return true;
+}
+
+bool Json::get_int64(int64_t* out) const {
+    uint64_t m;
+    bool neg;
+    if (!is_integer() || !integer_magnitude(integer, &m, &neg)) return false;
+    const uint64_t limit = (uint64_t)INT64_MAX + (neg ? 1 : 0);
+    if (m > limit) return false;
+    // -2^63 has no positive counterpart: negate in unsigned arithmetic
+    *out = neg ? (int64_t)(0 - m) : (int64_t)m;
+    return true;
+}
+
+bool Json::get_uint64(uint64_t* out) const {
+    uint64_t m;
+    bool neg;
+    if (!is_integer() || !integer_magnitude(integer, &m, &neg) || (neg && m != 0)) return false;
+    *out = m;
+    return true;
+}
 
 const Json* Json::find(const std::string& key) const {
     if (type != Type::Object) return nullptr;
@@ -125,7 +174,7 @@ struct Parser {
             if (pos >= s.size() || s[pos] != '"') expected("a string key");
             size_t key_at = pos;
             std::string key = string();
-            if (obj.find(key)) fail(key_at, "duplicate key " + json_quote(key));
+            if (obj.find(key)) fail(key_at, "duplicate key \"" + excerpt(key) + "\"");
             skip_ws();
             if (!eat(':')) expected("':' after object key");
             Json v = value();
@@ -172,11 +221,14 @@ struct Parser {
         } else {
             while (digit_at(pos)) pos++;
         }
+        bool is_integer = true;
         if (eat('.')) {
+            is_integer = false;
             if (!digit_at(pos)) expected("a digit after '.'");
             while (digit_at(pos)) pos++;
         }
         if (pos < s.size() && (s[pos] == 'e' || s[pos] == 'E')) {
+            is_integer = false;
             pos++;
             if (!eat('+')) eat('-');
             if (!digit_at(pos)) expected("a digit in the exponent");
@@ -185,8 +237,10 @@ struct Parser {
         // The text is now known to be a valid number, so strtod reads all of it.
         std::string text = s.substr(start, pos - start);
         double v = std::strtod(text.c_str(), nullptr);
-        if (!std::isfinite(v)) fail(start, "number " + text + " is out of range for a double");
-        return Json::make_number(v);
+        if (!std::isfinite(v)) fail(start, "number " + excerpt(text) + " is out of range for a double");
+        Json j = Json::make_number(v);
+        if (is_integer) j.integer = std::move(text);
+        return j;
     }
 
     unsigned hex4() {
@@ -289,7 +343,7 @@ struct Parser {
                     put_utf8(out, cp);
                     break;
                 }
-                default: fail(esc_at, "invalid escape '\\" + std::string(1, e) + "' (valid: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+                default: fail(esc_at, "invalid escape '\\" + excerpt(std::string(1, e)) + "' (valid: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
             }
         }
     }
@@ -358,7 +412,11 @@ void write_value(std::string& out, const Json& v, JsonStyle style, int indent) {
     switch (v.type) {
         case Json::Type::Null: out += "null"; break;
         case Json::Type::Bool: out += v.boolean ? "true" : "false"; break;
-        case Json::Type::Number: out += json_number(v.number); break;
+        case Json::Type::Number:
+            // integer text, exact beyond 2^53, unless `number` no longer matches it
+            if (!v.integer.empty() && std::strtod(v.integer.c_str(), nullptr) == v.number) out += v.integer;
+            else out += json_number(v.number);
+            break;
         case Json::Type::String: out += json_quote(v.string); break;
         case Json::Type::Array:
             out += '[';
