@@ -4,7 +4,7 @@
 // checked, and the tensors the metadata describes (count, parameter total, then
 // every name and shape) are compared with the file's before the model is
 // allocated. A corrupt "hidden" = 1048576 is an error in microseconds, not
-// gigabytes of zeros: the model allocated is never larger than the file's data.
+// gigabytes of zeros: the model allocated never has more values than the file.
 #include "io/checkpoint.h"
 
 #include <cmath>
