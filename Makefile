@@ -15,6 +15,8 @@
 #   make data         regenerate the CSV copies in data/
 #   make check-layers the core library includes nothing from io/, plot/, app/ or cli/
 #   make check-readme-demo  run the demo and compare its table with README.md's
+#   make fuzz         build the libFuzzer harnesses (tests/fuzz/, clang++) and run each for
+#                     FUZZ_SECONDS seconds (default 60) on seeds written by build/symkl
 #   make clean        remove build/
 #
 # Variants (each builds into its own folder, so they never mix):
@@ -138,7 +140,7 @@ TESTS := $(BUILD)/symkl_tests
 BENCH := $(BUILD)/symkl_bench
 
 .PHONY: all run test bench bench-compare debug clean catch2 check-determinism data experiments experiments-quick \
-        check-layers check-readme-demo
+        check-layers check-readme-demo fuzz fuzz-build fuzz-seeds
 
 all: $(BIN) $(BENCH)
 
@@ -272,8 +274,59 @@ check-layers:
 # The demo's printed table against README.md's (about half a minute).
 check-readme-demo: $(BIN)
 	tests/check_readme_demo.sh $(BIN) README.md
+# Fuzzing with clang's libFuzzer under AddressSanitizer + UBSan, in build/fuzz/:
+# tests/fuzz/fuzz_<name>.cpp for the CSV reader (csv), the JSON parser (json), the
+# safetensors reader (safetensors) and the flow and EBM checkpoint loaders (loaders).
+# The seeds are files build/symkl writes (tests/fuzz/seeds.sh); each harness keeps
+# what it finds in build/fuzz/corpus/<name>/, and a crash leaves its input in
+# build/fuzz/crash-* (rerun it with build/fuzz/fuzz_<name> FILE).
+FUZZ_CXX     ?= clang++
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := build/fuzz
+FUZZ_NAMES   := csv json safetensors loaders
+FUZZ_FLAGS   := -std=c++17 -O1 -g -fno-omit-frame-pointer -ffp-contract=off -fopenmp-simd -Wno-unknown-pragmas \
+                -Isrc -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# What the readers and loaders need of the library.
+FUZZ_LIB_SRC := $(addprefix src/io/,checkpoint.cpp csv.cpp file.cpp json.cpp safetensors.cpp) \
+                $(wildcard src/flow/*.cpp src/nn/*.cpp) src/proxy/ebm.cpp src/tensor/rng.cpp
+FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.cpp=$(FUZZ_DIR)/obj/%.o)
+FUZZ_LIB     := $(FUZZ_DIR)/libsymkl-fuzz.a
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+# Every run: a 10 s timeout per input, 2 GB RSS; the loaders and the reader may not
+# malloc more than 256 MB at once (a huge model described by 8 KB of metadata would).
+FUZZ_ARGS             := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+FUZZ_ARGS_csv         :=
+FUZZ_ARGS_json        := -dict=tests/fuzz/json.dict
+FUZZ_ARGS_safetensors := -max_len=8192 -malloc_limit_mb=256 -dict=tests/fuzz/json.dict
+FUZZ_ARGS_loaders     := -max_len=8192 -malloc_limit_mb=256 -dict=tests/fuzz/json.dict
+
+$(FUZZ_DIR)/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.cpp tests/fuzz/fuzz_util.h $(FUZZ_LIB)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-seeds: $(BIN)
+	@tests/fuzz/seeds.sh ./$(BIN) $(FUZZ_DIR)/seeds
+
+fuzz: fuzz-build fuzz-seeds
+	@for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$n; \
+	  echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
+	  ./$(FUZZ_DIR)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS) $(FUZZ_ARGS_$$n) \
+	    -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus/$$n $(FUZZ_DIR)/seeds/$$n 2>$(FUZZ_DIR)/fuzz_$$n.log; \
+	  status=$$?; grep -E '^#[0-9]+' $(FUZZ_DIR)/fuzz_$$n.log | tail -n 1; \
+	  grep -E '^stat::(number_of_executed_units|peak_rss_mb)' $(FUZZ_DIR)/fuzz_$$n.log; \
+	  if [ $$status != 0 ]; then tail -n 40 $(FUZZ_DIR)/fuzz_$$n.log; echo "fuzz_$$n FAILED (log: $(FUZZ_DIR)/fuzz_$$n.log)"; exit 1; fi; \
+	done; echo "fuzz: no crash in $(FUZZ_NAMES)"
 
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)

@@ -1,5 +1,6 @@
 // test_safetensors.cpp — the checkpoint format: exact round trips, the bytes of
-// one file pinned by hand, and one test per corruption the reader must reject.
+// one file pinned by hand, the checksums, and one test per corruption the reader
+// must reject.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -39,7 +40,9 @@ std::string f64_data(size_t n) {
 
 SafeTensors sample() {
     SafeTensors st;
-    st.metadata = {{"format", "symkl-flow-1"}, {"dim", "2"}, {"note", "quote \" and \\ and \xc3\xa9"}};
+    // The last key holds the text that precedes the header checksum, but escaped.
+    st.metadata = {{"format", "symkl-flow-1"}, {"dim", "2"}, {"note", "quote \" and \\ and \xc3\xa9"},
+                   {"x\"crc32c_header", "00000000"}};
     std::mt19937_64 gen(7);
     std::normal_distribution<double> normal(0.0, 1.0);
     NamedTensor w{"couplings.0.net.0.weight", {3, 2}, {}};
@@ -64,7 +67,8 @@ TEST_CASE("safetensors: F64 save then load is exact, F32 within float rounding",
         std::string p = tmp.file(std::string("m_") + dtype + ".safetensors");
         save_safetensors(p, st, dtype);
         SafeTensors r = load_safetensors(p);
-        REQUIRE(r.metadata == st.metadata);
+        REQUIRE(r.verified);
+        REQUIRE(r.metadata == st.metadata);  // the checksums are not part of it
         REQUIRE(r.tensors.size() == st.tensors.size());
         for (size_t k = 0; k < st.tensors.size(); k++) {
             const NamedTensor &a = st.tensors[k], &b = r.tensors[k];
@@ -98,10 +102,13 @@ TEST_CASE("safetensors: the bytes of a tiny file are pinned", "[io]") {
     st.tensors = {{"w", {2}, {1.0, -2.0}}};
     std::string p = tmp.file("tiny.safetensors");
     save_safetensors(p, st, "F32");
-    const std::string header = "{\"__metadata__\":{\"format\":\"t\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
-    REQUIRE(header.size() == 84);
-    const std::string expected = std::string("\x58\0\0\0\0\0\0\0", 8) +  // 88 = 84 rounded up to a multiple of 8
-                                 header + "    " +                       // padding with spaces
+    // The checksums: CRC-32C of the 8 data bytes, and of bytes 0 .. 144 with the
+    // header's own 8 digits as zeros (values computed independently, in Python).
+    const std::string header = "{\"__metadata__\":{\"format\":\"t\",\"crc32c_data\":\"aa36f2c9\",\"crc32c_header\":\"2fc1af6f\"},"
+                               "\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+    REQUIRE(header.size() == 136);
+    const std::string expected = std::string("\x88\0\0\0\0\0\0\0", 8) +  // 136, already a multiple of 8
+                                 header +                                 // no padding needed
                                  std::string("\x00\x00\x80\x3f", 4) +    // 1.0f little-endian
                                  std::string("\x00\x00\x00\xc0", 4);     // -2.0f
     REQUIRE(read_file(p) == expected);
@@ -112,7 +119,8 @@ TEST_CASE("safetensors: the bytes of a tiny file are pinned", "[io]") {
                             st_bytes("{ \"b\": {\"dtype\": \"F64\", \"shape\": [1], \"data_offsets\": [16, 24]},\n"
                                      "  \"a\": {\"shape\": [2], \"dtype\": \"F64\", \"data_offsets\": [0, 16]} }  ",
                                      f64_data(2) + std::string("\0\0\0\0\0\0\0\xc0", 8)));
-    SafeTensors r = load_safetensors(q);
+    SafeTensors r = parse_safetensors(read_file(q), q);
+    REQUIRE(!r.verified);  // no checksums: loads unverified
     REQUIRE(r.metadata.empty());
     REQUIRE(r.tensors.size() == 2);
     CHECK(r.tensors[0].name == "b");
@@ -147,8 +155,8 @@ TEST_CASE("safetensors: truncated and structurally broken files are rejected", "
         p = tmp.put("cut.safetensors", bytes.substr(0, cut));
         REQUIRE_THROWS_AS(load_safetensors(p), symkl::Error);
     }
-    p = tmp.put("extra.safetensors", bytes + "x");
-    REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p + ": trailing data bytes") && Contains("not covered by any tensor"));
+    p = tmp.put("extra.safetensors", bytes + "x");  // the data checksum sees the extra byte first
+    REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p + ": data checksum mismatch"));
 }
 
 TEST_CASE("safetensors: bad tensor entries are rejected with the tensor named", "[io]") {
@@ -216,47 +224,91 @@ TEST_CASE("safetensors: non-finite values are rejected with tensor and index", "
     REQUIRE(tmp.entries() == 3);
 }
 
-TEST_CASE("safetensors: flipped header bytes never load silently wrong or crash", "[io]") {
+TEST_CASE("safetensors: CRC-32C matches the published check values", "[io][checksum]") {
+    // The check value of the CRC catalogue and the test vectors of RFC 3720, B.4.
+    REQUIRE(crc32c("123456789", 9) == 0xE3069283u);
+    REQUIRE(crc32c("", 0) == 0u);
+    std::string zeros(32, '\0'), ones(32, '\xff'), inc, dec;
+    for (int i = 0; i < 32; i++) inc += (char)i, dec += (char)(31 - i);
+    REQUIRE(crc32c(zeros.data(), 32) == 0x8A9136AAu);
+    REQUIRE(crc32c(ones.data(), 32) == 0x62A8AB43u);
+    REQUIRE(crc32c(inc.data(), 32) == 0x46DD794Eu);
+    REQUIRE(crc32c(dec.data(), 32) == 0x113FDB5Cu);
+    // Continuing a CRC over a second piece gives the CRC of the whole.
+    REQUIRE(crc32c("6789", 4, crc32c("12345", 5)) == 0xE3069283u);
+}
+
+TEST_CASE("safetensors: every single-bit flip anywhere in a file is rejected", "[io][checksum]") {
     TempDir tmp;
     SafeTensors st;
+    st.metadata = {{"format", "t"}, {"note", "x"}};
     st.tensors = {{"a", {2}, {1.0, 2.0}}, {"b", {1}, {3.0}}};
     std::string p = tmp.file("m.safetensors");
     save_safetensors(p, st, "F64");
     const std::string bytes = read_file(p);
-    uint64_t n = 0;
-    for (int i = 7; i >= 0; i--) n = (n << 8) | (unsigned char)bytes[(size_t)i];
+    REQUIRE(parse_safetensors(bytes, p).verified);
 
-    // A bit flip in the length or the header gives symkl::Error or a file
-    // that still describes valid tensors (e.g. a renamed one); nothing else.
-    // Three bits per byte keep the test fast (each trial writes a file).
-    size_t loaded = 0, trials = 0;
-    for (size_t i = 0; i < 8 + n; i++)
-        for (int bit : {0, 3, 6}) {
+    // Header (length, JSON, padding, the checksums themselves) and data alike:
+    // the header checksum covers every header byte but its own digits, which
+    // must equal the recomputed value; the data checksum covers the data.
+    size_t rejected = 0, trials = 0;
+    std::string other;  // the first message that is not a checksum mismatch, for the record
+    for (size_t i = 0; i < bytes.size(); i++)
+        for (int bit = 0; bit < 8; bit++) {
             trials++;
             std::string flipped = bytes;
             flipped[i] = (char)(flipped[i] ^ (1 << bit));
-            std::string q = tmp.put("f.safetensors", flipped);
             try {
-                SafeTensors r = load_safetensors(q);
-                REQUIRE(r.tensors.size() == 2);
-                loaded++;
-            } catch (const symkl::Error&) {
+                parse_safetensors(flipped, p);
+                INFO("byte " << i << " bit " << bit << " loaded");
+                CHECK(false);
+            } catch (const symkl::Error& e) {
+                rejected++;
+                CHECK(std::string(e.what()).rfind(p + ": ", 0) == 0);
             }
         }
-    CHECK(loaded < trials / 4);  // most flips are caught
+    REQUIRE(trials == 8 * bytes.size());
+    REQUIRE(rejected == trials);
 
-    // Some flips that must be caught.
+    // The messages of a few.
     std::string f = bytes;
-    f[8] = '[';  // the opening brace
-    REQUIRE_THROWS_WITH(load_safetensors(tmp.put("g.safetensors", f)), Contains("invalid JSON at byte"));
+    f[f.size() - 3] ^= 0x10;
+    REQUIRE_THROWS_WITH(parse_safetensors(f, p), Contains(p + ": data checksum mismatch: crc32c_data is "));
     f = bytes;
-    f[0] = (char)(f[0] ^ 0x40);  // header length
-    REQUIRE_THROWS_AS(load_safetensors(tmp.put("g.safetensors", f)), symkl::Error);
-    f = bytes;
-    size_t at = f.find("[0,16]");
+    const size_t at = f.find("\"note\":\"x\"");
     REQUIRE(at != std::string::npos);
-    f[at + 4] = '7';  // data_offsets [0,17]
-    REQUIRE_THROWS_WITH(load_safetensors(tmp.put("g.safetensors", f)), Contains("tensor 'a': data_offsets [0, 17]"));
+    f[at + 8] = 'y';
+    REQUIRE_THROWS_WITH(parse_safetensors(f, p), Contains(p + ": header checksum mismatch: crc32c_header is "));
+    f = bytes;
+    f[f.find("crc32c_data") + 10] = 'b';
+    REQUIRE_THROWS_WITH(parse_safetensors(f, p), Contains("has 'crc32c_header' but not 'crc32c_data' (symkl writes both)"));
+    f = bytes;
+    f[f.find("crc32c_header") + 16] = 'G';
+    REQUIRE_THROWS_WITH(parse_safetensors(f, p), Contains("'crc32c_header' = '") && Contains("is not 8 lowercase hex digits"));
+}
+
+TEST_CASE("safetensors: checksum fields another writer spaced out, or one alone, are rejected", "[io][checksum]") {
+    TempDir tmp;
+    const std::string data = f64_data(1);
+    char crc[9];
+    std::snprintf(crc, sizeof crc, "%08x", (unsigned)crc32c(data.data(), data.size()));
+    const std::string tensor = "\"w\": {\"dtype\": \"F64\", \"shape\": [1], \"data_offsets\": [0, 8]}";
+    // Spaced "key": "value": the header checksum cannot be located as symkl writes it.
+    std::string p = tmp.put("spaced.safetensors", st_bytes("{\"__metadata__\": {\"crc32c_data\": \"" + std::string(crc) +
+                                                               "\", \"crc32c_header\": \"00000000\"}, " + tensor + "}",
+                                                           data));
+    REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p + ": the header does not hold \"crc32c_header\":\"00000000\""));
+    p = tmp.put("one.safetensors", st_bytes("{\"__metadata__\": {\"crc32c_data\": \"" + std::string(crc) + "\"}, " + tensor + "}", data));
+    REQUIRE_THROWS_WITH(load_safetensors(p), Contains("has 'crc32c_data' but not 'crc32c_header'"));
+    // Neither: loads, unverified.
+    p = tmp.put("none.safetensors", st_bytes("{" + tensor + "}", data));
+    SafeTensors r = parse_safetensors(read_file(p), p);
+    CHECK(!r.verified);
+    CHECK(r.tensors.size() == 1);
+    // Callers cannot set the checksum keys themselves.
+    SafeTensors st;
+    st.metadata = {{"crc32c_data", "00000000"}};
+    CHECK_THROWS_AS(save_safetensors(tmp.file("x"), st, "F64"), std::logic_error);
 }
 
 TEST_CASE("safetensors: writing into a missing directory throws and creates nothing", "[io]") {

@@ -80,17 +80,17 @@ static LoadedModel load_model(const Args& a) {
     LoadedModel m;
     m.path = a.str(main ? "--model" : "--proxy-model");
     const SafeTensors st = load_safetensors(m.path);
-    if (const std::string* s = st.meta("seed")) m.seed = std::strtoull(s->c_str(), nullptr, 10);
+    const CheckpointRecord rec = checkpoint_record(st, m.path);  // every number checked
+    m.seed = rec.seed;
     if (proxy && checkpoint_format(st) == "symkl-ebm-1") {
         m.is_ebm = true;
         ebm_from_safetensors(m.ebm, st, m.path);
-        const std::string* lz = st.meta("log_z");
-        if (!lz)
+        if (!rec.has_log_z)
             throw symkl::Error(m.path + ": an energy-based proxy without a 'log_z' estimate in its metadata; "
                                "save it with symkl train");
-        m.log_z = std::strtod(lz->c_str(), nullptr);
-        if (const std::string* e = st.meta("log_z_ess")) m.log_z_ess = std::strtod(e->c_str(), nullptr);
-        if (const std::string* n = st.meta("log_z_samples")) m.log_z_samples = std::strtol(n->c_str(), nullptr, 10);
+        m.log_z = rec.log_z;
+        m.log_z_ess = rec.log_z_ess;
+        m.log_z_samples = (long)rec.log_z_samples;
     } else {
         flow_from_safetensors(m.flow, st, m.path);
     }

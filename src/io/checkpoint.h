@@ -4,6 +4,8 @@
 // Metadata keys (all strings): format = "symkl-flow-1", dim, layers, hidden, depth,
 // act, scale, clamp, real; callers may add more (training settings).
 #pragma once
+#include <cmath>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,8 +18,12 @@ using Metadata = std::vector<std::pair<std::string, std::string>>;
 // Writes atomically; tensors stored in the build's Real type (F64 or F32).
 void save_flow(const std::string& path, const Flow& f, const Metadata& extra);
 
-// Rebuilds the architecture from the metadata and loads every weight. Throws
-// symkl::Error naming the file and the key or tensor that is wrong.
+// Rebuilds the architecture from the metadata and loads every weight. Every
+// metadata number is checked (dims in range, clamp positive, the record below),
+// and the tensors the metadata describes must be the file's tensors, name by name
+// and shape by shape, before the model is allocated: a corrupt header cannot make
+// symkl allocate more than the file holds. Throws symkl::Error naming the file and
+// the key or tensor that is wrong.
 void load_flow(const std::string& path, Flow& f);
 // The same from an already loaded file (`path` only names it in messages).
 struct SafeTensors;
@@ -31,6 +37,22 @@ Metadata flow_metadata(const FlowConfig& cfg);
 // log_z, the importance-sampling estimate of log Z_ψ, and its ESS).
 void save_ebm(const std::string& path, const EBM& e, const Metadata& extra);
 void ebm_from_safetensors(EBM& e, const SafeTensors& st, const std::string& path);
+
+// The training record in a checkpoint's metadata, validated (the loaders above
+// check it too): each key, when present, must hold an exact value in range, or
+// symkl::Error names the file and the key.
+//   seed           decimal integer in [0, 2^64 - 1]
+//   step, n_train  decimal integers in [0, 2^63 - 1]
+//   log_z          finite number (an EBM's log Z estimate)
+//   log_z_ess      number in [0, 1];  log_z_samples: integer >= 1
+//   real           double or float;   role: main or proxy
+struct CheckpointRecord {
+    bool has_seed = false, has_step = false, has_log_z = false;
+    uint64_t seed = 0, step = 0;
+    double log_z = 0, log_z_ess = NAN;  // NaN when absent
+    uint64_t log_z_samples = 0;         // 0 when absent
+};
+CheckpointRecord checkpoint_record(const SafeTensors& st, const std::string& path);
 
 // The "format" metadata of a checkpoint ("symkl-flow-1", "symkl-ebm-1"), or "" if absent.
 std::string checkpoint_format(const SafeTensors& st);

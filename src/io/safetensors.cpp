@@ -5,21 +5,52 @@
 // (uint32_t) with memcpy of the scalar, which assumes IEEE 754 floats with the
 // same byte order as integers — true of every platform symkl targets.
 //
-// The reader trusts nothing: every field of the header is checked, the tensors
-// must tile the data section exactly (sorted by offset: no overlap, no gap, no
-// trailing bytes), and every value must be finite.
+// The reader trusts nothing: the checksums (when present) are checked first, then
+// every field of the header, the tensors must tile the data section exactly
+// (sorted by offset: no overlap, no gap, no trailing bytes), and every value must
+// be finite. Its memory stays proportional to the file's size.
 #include "io/safetensors.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <set>
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "io/file.h"
 #include "io/json.h"
 #include "tensor/error.h"
+
+const char* const kCrcDataKey = "crc32c_data";
+const char* const kCrcHeaderKey = "crc32c_header";
+
+namespace {
+
+// The CRC-32C table: entry i is the remainder of byte i, bits reflected (LSB first).
+struct CrcTable {
+    uint32_t t[256];
+};
+constexpr CrcTable make_crc_table() {
+    CrcTable c{};
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t r = i;
+        for (int k = 0; k < 8; k++) r = (r >> 1) ^ (0x82F63B78u & (0u - (r & 1u)));
+        c.t[i] = r;
+    }
+    return c;
+}
+constexpr CrcTable kCrc = make_crc_table();
+
+}  // namespace
+
+uint32_t crc32c(const void* data, size_t n, uint32_t crc) {
+    const unsigned char* p = (const unsigned char*)data;
+    uint32_t c = ~crc;
+    for (size_t i = 0; i < n; i++) c = kCrc.t[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+    return ~c;
+}
 
 const NamedTensor* SafeTensors::find(const std::string& name) const {
     for (const NamedTensor& t : tensors)
@@ -112,6 +143,81 @@ struct Span {
     size_t index;  // into SafeTensors::tensors
 };
 
+// A checksum as symkl writes it: 8 lowercase hex digits.
+std::string hex8(uint32_t v) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", (unsigned)v);
+    return buf;
+}
+
+bool parse_hex8(const std::string& s, uint32_t& out) {
+    if (s.size() != 8) return false;
+    uint32_t v = 0;
+    for (char c : s) {
+        if (c >= '0' && c <= '9') v = (v << 4) | (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f') v = (v << 4) | (uint32_t)(c - 'a' + 10);
+        else return false;
+    }
+    out = v;
+    return true;
+}
+
+// What precedes the header checksum's 8 digits in a header symkl wrote: the key
+// follows crc32c_data in __metadata__, so a comma comes first. (Inside a JSON
+// string every quote is escaped, so this text can only be that key: a metadata
+// key such as `x"crc32c_header` is written `"x\"crc32c_header":"`, without the comma.)
+std::string header_crc_field() { return std::string(",\"") + kCrcHeaderKey + "\":\""; }
+
+// CRC-32C of bytes [0, end) with the 8 bytes at `digits` read as "00000000".
+uint32_t header_crc(const std::string& bytes, size_t digits, size_t end) {
+    uint32_t c = crc32c(bytes.data(), digits);
+    c = crc32c("00000000", 8, c);
+    return crc32c(bytes.data() + digits + 8, end - digits - 8, c);
+}
+
+// Checks the checksums named in st.metadata against the file's bytes (n: the
+// header length) and removes them from the metadata; sets st.verified. A file
+// with neither loads unverified; one with only one of them is corrupt (symkl
+// writes both, so a flipped key name shows up here).
+void verify_checksums(SafeTensors& st, const std::string& bytes, uint64_t n, const std::string& path) {
+    const std::string at = path + ": ";
+    const std::string* data_crc = st.meta(kCrcDataKey);
+    const std::string* header_crc_text = st.meta(kCrcHeaderKey);
+    if (!data_crc && !header_crc_text) return;
+    if (!data_crc || !header_crc_text)
+        throw symkl::Error(at + "__metadata__ has '" + (data_crc ? kCrcDataKey : kCrcHeaderKey) + "' but not '" +
+                           (data_crc ? kCrcHeaderKey : kCrcDataKey) + "' (symkl writes both)" + kCorrupt);
+    uint32_t want_data = 0, want_header = 0;
+    for (const std::string* v : {data_crc, header_crc_text})
+        if (!parse_hex8(*v, v == data_crc ? want_data : want_header))
+            throw symkl::Error(at + "__metadata__ field '" + (v == data_crc ? kCrcDataKey : kCrcHeaderKey) + "' = '" + *v +
+                               "' is not 8 lowercase hex digits" + kCorrupt);
+
+    const size_t end = (size_t)(8 + n);
+    const std::string field = header_crc_field();
+    const size_t found = bytes.find(field, 8);
+    const size_t digits = found == std::string::npos ? end : found + field.size();
+    if (digits + 8 > end || bytes.compare(digits, 8, *header_crc_text) != 0)
+        throw symkl::Error(at + "the header does not hold " + field.substr(1) + *header_crc_text +
+                           "\" as symkl writes it (a file rewritten by another program: drop the checksum keys "
+                           "from its metadata to load it unverified)");
+    const uint32_t got_header = header_crc(bytes, digits, end);
+    if (got_header != want_header)
+        throw symkl::Error(at + "header checksum mismatch: " + kCrcHeaderKey + " is " + *header_crc_text +
+                           " but the header hashes to " + hex8(got_header) +
+                           " (the file is corrupt: restore it from a copy or retrain)");
+    const uint32_t got_data = crc32c(bytes.data() + end, bytes.size() - end);
+    if (got_data != want_data)
+        throw symkl::Error(at + "data checksum mismatch: " + kCrcDataKey + " is " + *data_crc + " but the tensor data hashes to " +
+                           hex8(got_data) + " (the file is corrupt: restore it from a copy or retrain)");
+
+    std::vector<std::pair<std::string, std::string>> kept;
+    for (auto& kv : st.metadata)
+        if (kv.first != kCrcDataKey && kv.first != kCrcHeaderKey) kept.push_back(std::move(kv));
+    st.metadata = std::move(kept);
+    st.verified = true;
+}
+
 }  // namespace
 
 void save_safetensors(const std::string& path, const SafeTensors& st, const std::string& dtype) {
@@ -119,14 +225,14 @@ void save_safetensors(const std::string& path, const SafeTensors& st, const std:
     if (!elem) throw std::logic_error("save_safetensors(" + path + "): dtype must be F64 or F32, not '" + dtype + "'");
 
     Json header = Json::make_object();
-    if (!st.metadata.empty()) {
-        Json meta = Json::make_object();
-        for (const auto& kv : st.metadata) {
-            if (meta.find(kv.first))
-                throw std::logic_error("save_safetensors(" + path + "): duplicate metadata key '" + kv.first + "'");
-            meta.set(kv.first, Json::make_string(kv.second));
-        }
-        header.set("__metadata__", meta);
+    header.set("__metadata__", Json::make_object());  // filled in at the end, with the checksums
+    Json meta = Json::make_object();
+    for (const auto& kv : st.metadata) {
+        if (kv.first == kCrcDataKey || kv.first == kCrcHeaderKey)
+            throw std::logic_error("save_safetensors(" + path + "): metadata key '" + kv.first + "' is reserved for the checksum");
+        if (meta.find(kv.first))
+            throw std::logic_error("save_safetensors(" + path + "): duplicate metadata key '" + kv.first + "'");
+        meta.set(kv.first, Json::make_string(kv.second));
     }
     uint64_t offset = 0;
     for (const NamedTensor& t : st.tensors) {
@@ -153,15 +259,8 @@ void save_safetensors(const std::string& path, const SafeTensors& st, const std:
         header.set(t.name, entry);
     }
 
-    // Padding the header to a multiple of 8 bytes aligns the data section, so a
-    // reader can map F64 values in place.
-    std::string json = json_write(header, JsonStyle::Compact);
-    json.append((8 - json.size() % 8) % 8, ' ');
-
-    std::string out;
-    out.reserve(8 + json.size() + (size_t)offset);
-    put_le(out, json.size(), 8);
-    out += json;
+    std::string data;
+    data.reserve((size_t)offset);
     for (const NamedTensor& t : st.tensors) {
         for (size_t i = 0; i < t.values.size(); i++) {
             double v = t.values[i];
@@ -171,15 +270,37 @@ void save_safetensors(const std::string& path, const SafeTensors& st, const std:
                 throw symkl::Error("cannot save '" + path + "': tensor '" + t.name + "' element " + std::to_string(i) +
                                    " is " + number_str(v) + (std::isfinite(v) ? ", which overflows F32" : "") +
                                    " (training diverged: lower the learning rate or retrain)");
-            if (elem == 8) put_le(out, f64_bits(v), 8);
-            else put_le(out, f32_bits((float)v), 4);
+            if (elem == 8) put_le(data, f64_bits(v), 8);
+            else put_le(data, f32_bits((float)v), 4);
         }
     }
+
+    // The checksums go last in __metadata__, which comes first in the header; the
+    // header's own is written as zeros, hashed, then filled in.
+    meta.set(kCrcDataKey, Json::make_string(hex8(crc32c(data.data(), data.size()))));
+    meta.set(kCrcHeaderKey, Json::make_string("00000000"));
+    header.items[0] = meta;
+
+    // Padding the header to a multiple of 8 bytes aligns the data section, so a
+    // reader can map F64 values in place.
+    std::string json = json_write(header, JsonStyle::Compact);
+    json.append((8 - json.size() % 8) % 8, ' ');
+
+    std::string out;
+    out.reserve(8 + json.size() + data.size());
+    put_le(out, json.size(), 8);
+    out += json;
+    const std::string field = header_crc_field();
+    const size_t at = out.find(field, 8);
+    if (at == std::string::npos || at + field.size() + 8 > out.size())
+        throw std::logic_error("save_safetensors(" + path + "): the header checksum field was not written compactly");
+    const size_t digits = at + field.size();
+    out.replace(digits, 8, hex8(header_crc(out, digits, out.size())));
+    out += data;
     write_file_atomic(path, out);
 }
 
-SafeTensors load_safetensors(const std::string& path) {
-    const std::string bytes = read_file(path);
+SafeTensors parse_safetensors(const std::string& bytes, const std::string& path) {
     const std::string at = path + ": ";
     const size_t size = bytes.size();
     if (size < 8)
@@ -218,6 +339,13 @@ SafeTensors load_safetensors(const std::string& path) {
             }
             continue;
         }
+    }
+    verify_checksums(st, bytes, n, path);
+
+    for (size_t k = 0; k < header.keys.size(); k++) {
+        const std::string& name = header.keys[k];
+        const Json& entry = header.items[k];
+        if (name == "__metadata__") continue;
         const std::string tname = at + "tensor '" + name + "': ";
         if (!entry.is_object())
             throw symkl::Error(tname + "entry is a JSON " + json_type_name(entry.type) +
@@ -312,6 +440,16 @@ SafeTensors load_safetensors(const std::string& path) {
     return st;
 }
 
+SafeTensors load_safetensors(const std::string& path) {
+    SafeTensors st = parse_safetensors(read_file(path), path);
+    if (!st.verified)
+        std::fprintf(stderr,
+                     "symkl: warning: %s has no checksum (written by another program or an older symkl): "
+                     "its data cannot be verified; save it again with symkl to add one\n",
+                     path.c_str());
+    return st;
+}
+
 void params_to_safetensors(const Params& p, SafeTensors& st, const std::string& prefix) {
     if (p.value.size() != p.total) throw std::logic_error("params_to_safetensors: Params not allocated");
     for (const ParamInfo& info : p.info) {
@@ -336,20 +474,26 @@ std::string name_list(const std::vector<std::string>& names) {
     return s;
 }
 
-}  // namespace
+const char* kOtherModel = " (the checkpoint was written for a different model; compare its metadata with the model settings)";
 
-void params_from_safetensors(Params& p, const SafeTensors& st, const std::string& prefix, const std::string& path) {
-    if (p.value.size() != p.total) throw std::logic_error("params_from_safetensors: Params not allocated");
-    const std::string fix = " (the checkpoint was written for a different model; compare its metadata with the model settings)";
+// For each tensor declared in `p`, the tensor prefix + name of `st`; throws when
+// any is missing or `st` has others under `prefix`. Hash lookups: a file with
+// many tensors costs linear time.
+std::vector<const NamedTensor*> match_tensors(const Params& p, const SafeTensors& st, const std::string& prefix,
+                                              const std::string& path) {
+    std::unordered_map<std::string, const NamedTensor*> by_name;
+    for (const NamedTensor& t : st.tensors)
+        if (t.name.compare(0, prefix.size(), prefix) == 0) by_name.emplace(t.name, &t);
 
     // Names first: the whole list of differences is more useful than the first one.
-    std::set<std::string> expected;
+    std::unordered_set<std::string> expected;
     std::vector<std::string> missing, unexpected;
     std::vector<const NamedTensor*> source;
     for (const ParamInfo& info : p.info) {
         const std::string name = prefix + info.name;
         expected.insert(name);
-        const NamedTensor* t = st.find(name);
+        auto it = by_name.find(name);
+        const NamedTensor* t = it == by_name.end() ? nullptr : it->second;
         if (!t) missing.push_back(name);
         source.push_back(t);
     }
@@ -360,10 +504,16 @@ void params_from_safetensors(Params& p, const SafeTensors& st, const std::string
         if (!missing.empty()) msg += " missing " + name_list(missing);
         if (!missing.empty() && !unexpected.empty()) msg += ";";
         if (!unexpected.empty()) msg += " unexpected " + name_list(unexpected);
-        throw symkl::Error(msg + fix);
+        throw symkl::Error(msg + kOtherModel);
     }
+    return source;
+}
 
-    // Then shapes and values, all checked before anything is copied.
+}  // namespace
+
+void params_check_safetensors(const Params& p, const SafeTensors& st, const std::string& prefix, const std::string& path) {
+    const std::vector<const NamedTensor*> source = match_tensors(p, st, prefix, path);
+    // Then shapes and values.
     for (size_t k = 0; k < p.info.size(); k++) {
         const ParamInfo& info = p.info[k];
         const NamedTensor& t = *source[k];
@@ -371,13 +521,20 @@ void params_from_safetensors(Params& p, const SafeTensors& st, const std::string
         for (size_t i = 0; same && i < t.shape.size(); i++) same = t.shape[i] == (int64_t)info.shape[i];
         if (!same || t.values.size() != info.count)
             throw symkl::Error(path + ": tensor '" + t.name + "' has shape " + shape_str(t.shape) +
-                               " in the file but the model expects " + shape_str(info.shape) + fix);
+                               " in the file but the model expects " + shape_str(info.shape) + kOtherModel);
         for (size_t i = 0; i < t.values.size(); i++)
             if (!fits_real(t.values[i]))
                 throw symkl::Error(path + ": tensor '" + t.name + "' element " + std::to_string(i) + " = " +
                                    number_str(t.values[i]) + " overflows " + SYMKL_REAL_NAME +
                                    " (use a double build of symkl for this checkpoint)");
     }
+}
+
+void params_from_safetensors(Params& p, const SafeTensors& st, const std::string& prefix, const std::string& path) {
+    if (p.value.size() != p.total) throw std::logic_error("params_from_safetensors: Params not allocated");
+    // Everything is checked before anything is copied.
+    params_check_safetensors(p, st, prefix, path);
+    const std::vector<const NamedTensor*> source = match_tensors(p, st, prefix, path);
     for (size_t k = 0; k < p.info.size(); k++) {
         Real* v = p.v(p.info[k].offset);
         const std::vector<double>& src = source[k]->values;
