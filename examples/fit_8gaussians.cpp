@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
                         mt.test_nll, mt.rev_kl, mt.jeffreys);
             return true;  // false would stop the run here
         };
-        const FitEnd end = fit(m.trainer, train, batch_rng, steps, log_every, false, on_log);
+        const FitEnd end = fit(m.trainer, train, batch_rng, FitSchedule{steps, log_every}, on_log);
         if (end.bad) {
             std::fprintf(stderr, "%s: step %ld: %s is not finite\n", method_name(methods[k]), end.bad_step, end.bad);
             return 3;

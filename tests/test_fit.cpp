@@ -94,7 +94,7 @@ TEST_CASE("fit: the loop is train_step with logs before step 0, every log_every 
         fit_init(b, c, x, init2, proxy2);
         std::vector<long> logged;
         long stepped = 0;
-        const FitEnd end = fit(a.trainer, x, batch1, 7, 3, false,
+        const FitEnd end = fit(a.trainer, x, batch1, FitSchedule{7, 3},
                                [&](const FitLog& l) {
                                    logged.push_back(l.step);
                                    if (l.step == 0) CHECK(std::isnan(l.loss));
@@ -108,7 +108,7 @@ TEST_CASE("fit: the loop is train_step with logs before step 0, every log_every 
         CHECK(a.flow.params.value == b.flow.params.value);
         // a log may stop the loop
         logged.clear();
-        const FitEnd stop = fit(a.trainer, x, batch1, 10, 2, false, [&](const FitLog& l) {
+        const FitEnd stop = fit(a.trainer, x, batch1, FitSchedule{10, 2}, [&](const FitLog& l) {
             logged.push_back(l.step);
             return l.step < 4;
         });

@@ -188,7 +188,8 @@ RunResult run_training(RunSettings s) {
         else std::snprintf(text, sizeof text, "loss %.4f", r.F);
         progress.update(step, s.label + text);
     };
-    const FitEnd end = fit(t, d.train, batch_rng, s.steps, s.log_every, s.skip_nonfinite, on_log, on_step);
+    const FitSchedule sched{s.steps, s.log_every, s.skip_nonfinite};
+    const FitEnd end = fit(t, d.train, batch_rng, sched, on_log, on_step);
     progress.end();
     res.skipped = end.skipped;
     if (end.bad) {

@@ -93,14 +93,17 @@ struct Sums {
 };
 }  // namespace
 
-FitEnd fit(Trainer& t, const Tensor& train, Rng& batch_rng, long steps, long log_every, bool skip_nonfinite,
+FitEnd fit(Trainer& t, const Tensor& train, Rng& batch_rng, const FitSchedule& sched,
            const std::function<bool(const FitLog&)>& on_log,
            const std::function<void(long step, const StepResult&)>& on_step) {
+    if (sched.steps < 0 || sched.log_every < 1)
+        throw symkl::Error("fit: steps must be at least 0 and log_every at least 1, got " +
+                           std::to_string(sched.steps) + " and " + std::to_string(sched.log_every));
     FitEnd end;
     Sums sums;
     double grad_norm = NAN;
     for (long step = 0;; step++) {
-        if (step % log_every == 0 || step == steps) {
+        if (step % sched.log_every == 0 || step == sched.steps) {
             FitLog log;
             log.step = step;
             log.loss = sums.mean(sums.F), log.R = sums.mean(sums.R), log.G = sums.mean(sums.G);
@@ -110,11 +113,11 @@ FitEnd fit(Trainer& t, const Tensor& train, Rng& batch_rng, long steps, long log
             sums = Sums{};
             if (!on_log(log)) return end.stopped = true, end;
         }
-        if (step == steps) return end;
+        if (step == sched.steps) return end;
         const StepResult r = train_step(t, train, batch_rng);
         end.steps = step + 1;
         if (r.bad) {
-            if (skip_nonfinite) {
+            if (sched.skip_nonfinite) {
                 end.skipped++;
                 continue;
             }

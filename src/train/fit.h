@@ -4,7 +4,7 @@
 //
 //   FitConfig cfg;  cfg.trainer.method = Method::jeffreys;       // what to train
 //   FitModels m;    fit_init(m, cfg, train, init_rng, proxy_rng);  // defaults + models
-//   fit(m.trainer, train, batch_rng, steps, log_every, false, on_log);
+//   fit(m.trainer, train, batch_rng, FitSchedule{steps, log_every}, on_log);
 //
 // The defaults of the method come from the training data and the method, here and
 // nowhere else (docs/method.md): ε = the kNN entropy of the training set + a margin,
@@ -96,10 +96,17 @@ struct FitEnd {
     bool stopped = false;            // the callback asked to stop
 };
 
-// The training loop: `steps` steps of train_step with minibatches from batch_rng.
+// How long fit() runs and when it reports.
+struct FitSchedule {
+    long steps = 2000;
+    long log_every = 100;         // on_log after every log_every steps (and before step 0, after the last)
+    bool skip_nonfinite = false;  // a step with a non-finite term: skip it (true) or end the loop
+};
+
+// The training loop: sched.steps steps of train_step with minibatches from batch_rng.
 // on_log is called before step 0, after every log_every steps and after the last one;
 // it returns false to stop. on_step (optional) is called after each step taken. A step
-// with a non-finite term is skipped (skip_nonfinite) or ends the loop without a log.
-FitEnd fit(Trainer& t, const Tensor& train, Rng& batch_rng, long steps, long log_every, bool skip_nonfinite,
+// with a non-finite term (StepResult::bad) is skipped, or ends the loop without a log.
+FitEnd fit(Trainer& t, const Tensor& train, Rng& batch_rng, const FitSchedule& sched,
            const std::function<bool(const FitLog&)>& on_log,
            const std::function<void(long step, const StepResult&)>& on_step = nullptr);
