@@ -1,7 +1,8 @@
 # symkl — build, test and run with GNU make. No dependency beyond a C++17 compiler;
 # OpenMP is used when the compiler has it; Catch2 (single header) for the tests only.
 #
-#   make              build build/symkl (double, OpenMP when available)
+#   make              build build/symkl, the benchmark and the examples (build/example_*)
+#                     (double, OpenMP when available)
 #   make run          build and run the demo (about half a minute)
 #   make test         build and run the test suite; ends with "N passed, N failed"
 #   make bench        training steps, throughput and matmul GFLOP/s, 1 and 2 threads
@@ -126,23 +127,27 @@ TOOLS_SRC := $(wildcard $(addsuffix /*.cpp,$(addprefix src/,$(TOOLS_LAYERS))))
 CLI_SRC   := $(wildcard src/cli/*.cpp)
 TEST_SRC  := $(wildcard tests/*.cpp)
 BENCH_SRC := $(wildcard bench/*.cpp)
+EXAMPLE_SRC := $(wildcard examples/*.cpp)
 
 LIB_OBJ   := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)
 TOOLS_OBJ := $(TOOLS_SRC:%.cpp=$(BUILD)/obj/%.o)
 CLI_OBJ   := $(CLI_SRC:%.cpp=$(BUILD)/obj/%.o)
 TEST_OBJ  := $(TEST_SRC:%.cpp=$(BUILD)/obj/%.o)
 BENCH_OBJ := $(BENCH_SRC:%.cpp=$(BUILD)/obj/%.o)
+EXAMPLE_OBJ := $(EXAMPLE_SRC:%.cpp=$(BUILD)/obj/%.o)
 
 LIB   := $(BUILD)/libsymkl.a
 TOOLS := $(BUILD)/libsymkl_tools.a
 BIN   := $(BUILD)/symkl
 TESTS := $(BUILD)/symkl_tests
 BENCH := $(BUILD)/symkl_bench
+# examples/NAME.cpp -> build/example_NAME: programs on the library API alone
+EXAMPLES := $(EXAMPLE_SRC:examples/%.cpp=$(BUILD)/example_%)
 
 .PHONY: all run test bench bench-compare debug clean catch2 check-determinism data experiments experiments-quick \
         check-layers check-readme-demo fuzz fuzz-build fuzz-seeds
 
-all: $(BIN) $(BENCH)
+all: $(BIN) $(BENCH) $(EXAMPLES)
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -166,6 +171,9 @@ $(TESTS): $(TEST_OBJ) $(TOOLS) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
 
 $(BENCH): $(BENCH_OBJ) $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
+
+$(BUILD)/example_%: $(BUILD)/obj/examples/%.o $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
 
 # The matmul kernels alone may fuse a·b + c into one FMA (their AVX2 and AVX-512
@@ -329,4 +337,4 @@ fuzz: fuzz-build fuzz-seeds
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d) $(EXAMPLE_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)

@@ -205,8 +205,9 @@ TEST_CASE("cli: the same seed gives byte-identical outputs with 1 and 2 threads"
     // the adaptive method with either proxy: both models and every logged value
     for (const char* proxy : {"ebm", "flow"}) {
         const std::string j = common + " --method jeffreys --samples 64 --proxy-layers 2 --proxy-hidden 256 --ebm-hidden 256 --proxy " + proxy;
-        REQUIRE(run(j + " --threads 1 --out " + (t / "j1")).code == 0);
-        REQUIRE(run(j + " --threads 2 --out " + (t / "j2")).code == 0);
+        // --force: the flow proxy's runs replace the EBM's in the same directories
+        REQUIRE(run(j + " --force --threads 1 --out " + (t / "j1")).code == 0);
+        REQUIRE(run(j + " --force --threads 2 --out " + (t / "j2")).code == 0);
         INFO("proxy " << proxy);
         CHECK(slurp(t / "j1/metrics.csv") == slurp(t / "j2/metrics.csv"));
         CHECK(slurp(t / "j1/model.safetensors") == slurp(t / "j2/model.safetensors"));

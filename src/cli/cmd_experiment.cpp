@@ -157,7 +157,8 @@ static bool finished_run(Job& j, const std::map<std::string, double>& seconds) {
         const Json cfg = json_parse(read_file(j.s.out + "/config.json"), j.s.out);
         const Json *seed = cfg.find("seed"), *steps = cfg.find("steps"), *method = cfg.find("method"),
                    *data = cfg.find("data"), *eps = cfg.find("eps");
-        if (!seed || !steps || !method || !data || seed->number != (double)j.s.seed ||
+        uint64_t recorded_seed = 0;
+        if (!seed || !steps || !method || !data || !seed_from_json(*seed, &recorded_seed) || recorded_seed != j.s.seed ||
             steps->number != (double)j.s.steps || method->string != method_name(j.s.trainer.method) ||
             data->string != j.s.data.data)
             return false;
@@ -551,7 +552,7 @@ static void e2_cells(Context& e, const RunSettings& base, bool n_given) {
                 RunSettings s = base;
                 s.data.data = dn;
                 if (!n_given) s.data.n_train = 1000;
-                s.trainer.adam.lr = s.trainer.proxy_adam.lr = s.trainer.wgan.critic_adam.lr = lr;
+                s.lr = s.trainer.proxy_adam.lr = s.trainer.wgan.critic_adam.lr = lr;
                 e.cells.push_back(make_cell(s, m, {{"data", dn}, {"lr", num_text(lr)}}));
             }
 }

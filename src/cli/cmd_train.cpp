@@ -1,5 +1,5 @@
-// cmd_train.cpp — `symkl train`, `symkl demo` and `symkl compare`: settings in,
-// runs out. The loop itself is cli/run.cpp; the maths is in src/train/ and below.
+// cmd_train.cpp — `symkl train` and `symkl demo`: settings in, runs out. The options are
+// the table of app/options.cpp, the run with its files app/run.cpp, the loop train/fit.cpp.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -7,18 +7,12 @@
 #include <string>
 #include <thread>
 
-#include "cli/args.h"
+#include "app/args.h"
+#include "app/run.h"
 #include "cli/commands.h"
-#include "cli/run.h"
 #include "io/csv.h"
 #include "io/file.h"
 #include "tensor/error.h"
-
-static std::string base_name(const std::string& path) {
-    std::string s = path.substr(path.find_last_of('/') + 1);
-    const size_t dot = s.rfind('.');
-    return dot == std::string::npos ? s : s.substr(0, dot);
-}
 
 static CommandSpec train_spec() {
     CommandSpec c = {
@@ -41,25 +35,27 @@ static CommandSpec train_spec() {
         "                     gp (wgan), skipped\n"
         "  model.safetensors  the main flow (rewritten at every logged step: the last good state is kept)\n"
         "  proxy.safetensors  the proxy (jeffreys, penalty); an EBM's carries its log Z estimate\n"
-        "  config.json        every setting of the run, including the eps and sigma0 actually used\n"
+        "  config.json        every setting of the run; an automatic one (lr, beta1, beta2, eps, sigma0,\n"
+        "                     n_train) with the value it took and \"<key>_auto\": true\n"
         "  density.png        the learnt density on a grid over the data (2-D data)\n"
         "  samples.svg        2000 samples of the flow over the training points (2-D data)\n"
         "  nll.svg, kl.svg, lambda.svg   learning curves (docs/figures.md)\n"
         "\n"
+        "output directories:\n"
+        "  --out defaults to runs/<data>-<method>-seed<S>, <data> being the generated set's name\n"
+        "  (moons) or the CSV file's name (moons.csv). A directory that holds another run's files\n"
+        "  (a config.json with other settings, or run files without one) is refused: pass --force\n"
+        "  to delete that run's files first, or choose another --out. The same settings again\n"
+        "  (any --threads) rerun in place. The models are written before metrics.csv and\n"
+        "  config.json, so an interrupted run never leaves a config without its model.\n"
+        "\n"
         "Same command and seed give byte-identical metrics.csv and model files for any --threads.\n"
         "To repeat a run: symkl train --config DIR/config.json --out DIR2 (same numbers, same bytes).\n"
         "Exit codes: 0 done, 2 bad input, 3 stopped on a non-finite value (see --on-nonfinite).\n",
-        {{"--method", "M", "mle", "mle, jeffreys (the adaptive method), penalty or wgan"}}};
-    for (const OptSpec& o : training_options()) c.opts.push_back(o);
-    c.opts.push_back({"--seed", "S", "0", "random seed (data, initialisation, minibatches, evaluation)"});
+        train_options()};
     c.opts.push_back({"--out", "DIR", "", "output directory [default: runs/<data>-<method>-seed<S>]"});
     c.opts.push_back({"--config", "FILE", "", "repeat a run: take every setting from its config.json (options given here win)"});
     return c;
-}
-
-static void read_method(const Args& a, RunSettings& s) {
-    if (!method_from_name(a.str("--method"), &s.trainer.method))
-        a.fail("--method", "must be mle, jeffreys, penalty or wgan, got '" + a.str("--method") + "'");
 }
 
 static int report(const RunSettings& s, const RunResult& r) {
@@ -73,7 +69,7 @@ static int report(const RunSettings& s, const RunResult& r) {
     std::snprintf(label, sizeof label, "best (step %ld):", r.best_step);
     print_metrics(label, r.best);
     if (s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty)
-        std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps, s.eps_auto ? " (kNN entropy of the training set)" : "",
+        std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps, r.resolved.eps_auto ? " (kNN entropy of the training set)" : "",
                     r.lambda, s.trainer.method == Method::jeffreys ? ", u " : "",
                     s.trainer.method == Method::jeffreys ? csv_format(r.u).c_str() : "");
     if (r.skipped) std::printf("%ld steps skipped for non-finite values\n", r.skipped);
@@ -92,12 +88,9 @@ int cmd_train(int argc, char** argv) {
     }
     if (a.has("--config")) apply_config(a, a.str("--config"));
     RunSettings s;
-    read_method(a, s);
+    read_run_options(a, s);
     read_training_options(a, s);
-    s.seed = a.seed("--seed");
-    s.out = a.has("--out") ? a.str("--out")
-                           : "runs/" + base_name(s.data.data) + "-" + method_name(s.trainer.method) + "-seed" +
-                                 std::to_string(s.seed);
+    s.out = a.has("--out") ? a.str("--out") : default_out(s);
     if (s.out.empty()) a.fail("--out", "must not be empty");
     return report(s, run_training(s));
 }
@@ -109,12 +102,13 @@ static const CommandSpec DEMO = {
     "symkl demo [--steps S] [--out DIR] [--threads T]",
     "With 200 points the MLE flow learns the empirical distribution: its training NLL keeps\n"
     "falling while its test NLL and the true Jeffreys divergence rise. The adaptive method\n"
-    "(jeffreys, EBM proxy) is trained with the same budget.\n",
+    "(jeffreys, EBM proxy with sigma0 = 3) is trained with the same budget.\n",
     {
         {"--steps", "S", "1000", "optimisation steps of each run"},
         {"--out", "DIR", "runs/demo", "output directory (one subdirectory per method)"},
         {"--threads", "T", "0", "OpenMP threads (0 = all cores)"},
         {"--quiet", nullptr, "", "no progress on stderr"},
+        {"--force", nullptr, "", "replace other runs' files in the subdirectories (a demo with the same --steps reruns in place)"},
     }};
 
 int cmd_demo(int argc, char** argv) {
@@ -127,9 +121,11 @@ int cmd_demo(int argc, char** argv) {
     RunSettings base;
     base.data.data = "8gaussians";
     base.data.n_train = 200;
+    base.sigma0 = 3.0;  // the demo's EBM keeps σ₀ = 3, as README's table was made (not 3 × RMS std)
     base.steps = a.integer("--steps", 1, 1000000000);
     base.threads = a.integer("--threads", 0, 4096);
     base.quiet = a.on("--quiet");
+    base.force = a.on("--force");
     const std::string out = a.str("--out");
     std::printf("symkl demo: RealNVP (K=%d couplings, %dx%d %s conditioners) on 8gaussians, %ld training points,\n"
                 "%ld steps of Adam (lr %g, batch %d) for each method, seed 0\n\n",

@@ -4,6 +4,8 @@
 #pragma once
 #include <string>
 
+#include "app/files.h"  // set_threads, make_dirs
+
 int cmd_train(int argc, char** argv);
 int cmd_demo(int argc, char** argv);
 int cmd_compare(int argc, char** argv);
@@ -13,8 +15,3 @@ int cmd_sample(int argc, char** argv);
 int cmd_logprob(int argc, char** argv);
 int cmd_generate(int argc, char** argv);
 int cmd_plot(int argc, char** argv);
-
-// Sets the OpenMP thread count (0 = the runtime's default); a no-op without OpenMP.
-void set_threads(long threads);
-// Creates a directory and its parents; throws symkl::Error naming the path on failure.
-void make_dirs(const std::string& path);

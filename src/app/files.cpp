@@ -1,10 +1,10 @@
-// util.cpp — threads and directories for the commands.
+// files.cpp — threads and directories.
 #include <cerrno>
 #include <cstring>
 #include <string>
 #include <sys/stat.h>
 
-#include "cli/commands.h"
+#include "app/files.h"
 #include "tensor/error.h"
 
 #ifdef _OPENMP

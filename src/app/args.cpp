@@ -1,5 +1,5 @@
 // args.cpp — parsing, validation and help generation for the option tables.
-#include "cli/args.h"
+#include "app/args.h"
 
 #include <cerrno>
 #include <cmath>

@@ -1,5 +1,5 @@
 // progress.cpp — one redrawn line on a terminal, sparse lines elsewhere.
-#include "cli/progress.h"
+#include "app/progress.h"
 
 #include <cstdio>
 #include <unistd.h>

@@ -1,0 +1,228 @@
+// run.cpp — a training run with its files: model.safetensors, proxy.safetensors,
+// metrics.csv and config.json, rewritten atomically at every logged step.
+#include "app/run.h"
+
+#include <cmath>
+#include <cstdio>
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "app/files.h"
+#include "app/progress.h"
+#include "io/checkpoint.h"
+#include "io/csv.h"
+#include "io/file.h"
+#include "io/json.h"
+#include "plot/figures.h"
+#include "plot/metrics_file.h"
+#include "tensor/error.h"
+
+std::string default_out(const RunSettings& s) {
+    std::string name = s.data.data.substr(s.data.data.find_last_of('/') + 1);
+    if (!is_toy_name(s.data.data) && is_toy_name(name)) name += ".csv";  // a file "moons" is not the generator
+    return "runs/" + name + "-" + method_name(s.trainer.method) + "-seed" + std::to_string(s.seed);
+}
+
+bool is_run_file(const std::string& name) {
+    static const char* const FILES[] = {"config.json", "metrics.csv", "proxy.safetensors", "density.png",
+                                        "samples.svg", "nll.svg",     "kl.svg",            "lambda.svg"};
+    for (const char* f : FILES)
+        if (name == f) return true;
+    const std::string m = "model", ext = ".safetensors";
+    return name.size() >= m.size() + ext.size() && name.compare(0, m.size(), m) == 0 &&
+           name.compare(name.size() - ext.size(), ext.size(), ext) == 0;
+}
+
+static std::vector<std::string> run_files(const std::string& dir) {
+    std::vector<std::string> names;
+    DIR* d = opendir(dir.c_str());
+    if (!d) return names;
+    while (const dirent* e = readdir(d))
+        if (is_run_file(e->d_name)) names.push_back(e->d_name);
+    closedir(d);
+    return names;
+}
+
+void remove_run_files(const std::string& dir) {
+    for (const std::string& f : run_files(dir))
+        if (std::remove((dir + "/" + f).c_str()) != 0)
+            throw symkl::Error("cannot remove '" + dir + "/" + f + "' of an earlier run (is the directory writable?)");
+}
+
+void check_out_dir(const std::string& dir, const Json& cfg, bool force) {
+    const std::vector<std::string> files = run_files(dir);
+    if (files.empty() || force) return;
+    const std::string fix = "; pass --force to replace its files, or choose another --out";
+    std::string why;
+    try {
+        auto items = [](const Json& j) {
+            auto v = config_items(j);
+            for (size_t i = 0; i < v.size(); i++)
+                if (v[i].first == "threads") v.erase(v.begin() + (long)i--);  // results do not depend on it
+            return v;
+        };
+        const auto old = items(json_parse(read_file(dir + "/config.json"), dir + "/config.json"));
+        const auto now = items(cfg);
+        for (size_t i = 0; i < old.size() || i < now.size(); i++) {
+            if (i < old.size() && i < now.size() && old[i] == now[i]) continue;
+            if (i < old.size() && i < now.size() && old[i].first == now[i].first)
+                why = "'" + now[i].first + "' is " + old[i].second + " there, " + now[i].second + " here";
+            else why = "'" + (i < old.size() ? old[i].first : now[i].first) + "' is set in one run only";
+            break;
+        }
+        if (why.empty()) return;  // the same run again
+    } catch (const symkl::Error&) {
+        why = "its files (" + files.front() + (files.size() > 1 ? ", ..." : "") + ") have no readable config.json";
+    }
+    throw symkl::Error("--out '" + dir + "' holds another run (" + why + ")" + fix);
+}
+
+// Training settings recorded next to the weights (not the thread count: the file
+// must not depend on it).
+static Metadata training_metadata(const RunSettings& s, const Dataset& d, long step) {
+    return {{"role", "main"},
+            {"data", s.data.data},
+            {"method", method_name(s.trainer.method)},
+            {"n_train", std::to_string(d.train.rows)},
+            {"seed", std::to_string(s.seed)},
+            {"step", std::to_string(step)}};
+}
+
+static const char* METRICS_HEADER =
+    "step,loss,train_nll,test_nll,fwd_kl,rev_kl,jeffreys,grad_norm,lambda,u,proxy_nll,rev_kl_proxy,ess,"
+    "critic_loss,wasserstein_estimate,gp,skipped\n";
+
+static std::string metrics_row(const FitLog& l, const Metrics& m, double lambda, double u) {
+    std::string r = std::to_string(l.step);
+    for (double v : {l.loss, m.train_nll, m.test_nll, m.fwd_kl, m.rev_kl, m.jeffreys, l.grad_norm, lambda, u, l.G, l.R,
+                     l.ess, l.critic_loss, l.wasserstein, l.gp})
+        r += "," + csv_format(v);
+    return r + "," + std::to_string(l.skipped) + "\n";
+}
+
+// The defaults of the method, with the command line's words for what went wrong.
+static Resolved resolve(const RunSettings& s, const Dataset& d) {
+    try {
+        return resolve_defaults(s, d.train);
+    } catch (const symkl::Error& e) {
+        std::string fix;
+        if (uses_proxy(s.trainer.method) && s.proxy_kind == ProxyKind::ebm && !s.sigma0) fix += "give --ebm-sigma0 S";
+        if (uses_proxy(s.trainer.method) && !s.eps) fix += std::string(fix.empty() ? "give" : " and") + " --eps E";
+        throw symkl::Error("--data '" + s.data.data + "': " + e.what() + "; " + fix + " or use different data");
+    }
+}
+
+RunResult run_training(RunSettings s) {
+    set_threads(s.threads);
+    RunResult res;
+    const Dataset d = load_dataset(s.data, s.seed, "symkl train");
+    const int D = d.train.cols;
+    const Method method = s.trainer.method;
+    const bool with_proxy = uses_proxy(method);
+
+    Rng master(s.seed);
+    Rng init_rng = master.split(), batch_rng = master.split(), eval_rng = master.split(), proxy_rng = master.split();
+    RunFacts facts;
+    facts.resolved = res.resolved = resolve(s, d);
+    facts.n_train = d.train.rows, facts.n_test = d.test.rows, facts.dim = D;
+    res.eps = facts.resolved.eps, res.sigma0 = facts.resolved.sigma0;
+    FitModels m;
+    fit_init(m, s, facts.resolved, d.train, init_rng, proxy_rng);
+    Proxy& proxy = m.proxy;
+    Trainer& t = m.trainer;
+
+    FlowCache eval_cache;
+    flow_cache_init(eval_cache, m.flow, 1024);
+    EBMCache eval_ebm;
+    if (with_proxy && proxy.kind == ProxyKind::ebm) ebm_cache_init(eval_ebm, proxy.ebm, 1024);
+    EvalSet ev;
+    eval_set_init(ev, d.test, d.is_toy ? &d.toy : nullptr, (int)s.n_eval, eval_rng);
+    Tensor z_logz((int)s.n_eval, D);  // base draws for the EBM's log Z in checkpoints
+    for (Real& v : z_logz.data) v = (Real)eval_rng.normal();
+
+    // Nothing is written before here: bad input leaves no directory behind.
+    const std::string config = json_write(settings_json(s, facts), JsonStyle::Pretty) + "\n";
+    check_out_dir(s.out, json_parse(config, "config.json"), s.force);
+    make_dirs(s.out);
+    remove_run_files(s.out);
+    const std::string metrics_path = s.out + "/metrics.csv", model_path = s.out + "/model.safetensors",
+                      proxy_path = s.out + "/proxy.safetensors";
+    std::string metrics = METRICS_HEADER;
+
+    Progress progress;
+    progress.begin(s.steps, s.quiet);
+    long last_good = -1;
+    res.best.test_nll = INFINITY;
+    // At every log: the models first, then metrics.csv, then (once) config.json, so a
+    // run that fails to write (a full disk) never leaves a config without its model.
+    auto on_log = [&](const FitLog& l) {
+        Metrics mt;
+        evaluate(mt, m.flow, eval_cache, d.train, ev);
+        save_flow(model_path, m.flow, training_metadata(s, d, l.step));
+        if (with_proxy) {
+            Metadata meta = training_metadata(s, d, l.step);
+            meta[0].second = "proxy";
+            if (proxy.kind == ProxyKind::flow) {
+                save_flow(proxy_path, proxy.flow, meta);
+            } else {
+                const LogZ lz = ebm_log_z(proxy.ebm, eval_ebm, m.flow, eval_cache, z_logz);
+                meta.push_back({"log_z", csv_format(lz.log_z)});
+                meta.push_back({"log_z_ess", csv_format(lz.ess)});
+                meta.push_back({"log_z_samples", std::to_string(z_logz.rows)});
+                if (std::isfinite(lz.log_z)) save_ebm(proxy_path, proxy.ebm, meta);
+            }
+        }
+        metrics += metrics_row(l, mt, with_proxy ? t.lambda : NAN, method == Method::jeffreys ? t.u : NAN);
+        write_file_atomic(metrics_path, metrics);
+        if (last_good < 0) write_file_atomic(s.out + "/config.json", config);
+        last_good = l.step;
+        res.last = mt;
+        if (mt.test_nll < res.best.test_nll) res.best = mt, res.best_step = l.step;
+        return true;
+    };
+    auto on_step = [&](long step, const StepResult& r) {
+        char text[96];
+        if (method == Method::wgan)
+            std::snprintf(text, sizeof text, "critic %.3f  W %.3f  gp %.3f", r.critic_loss, r.wasserstein, r.gp);
+        else if (with_proxy) std::snprintf(text, sizeof text, "F %.3f  G %.3f  lambda %.3f", r.F, r.G, t.lambda);
+        else std::snprintf(text, sizeof text, "loss %.4f", r.F);
+        progress.update(step, s.label + text);
+    };
+    const FitSchedule sched{s.steps, s.log_every, s.skip_nonfinite};
+    const FitEnd end = fit(t, d.train, batch_rng, sched, on_log, on_step);
+    progress.end();
+    res.skipped = end.skipped;
+    if (end.bad) {
+        char buf[512];
+        std::snprintf(buf, sizeof buf,
+                      "training stopped at step %ld: %s is not finite; %s holds the last good model (step %ld); "
+                      "try a smaller --lr, --clip 10, or --on-nonfinite skip",
+                      end.bad_step, end.bad, model_path.c_str(), last_good);
+        res.error = buf;
+        res.exit_code = 3;
+    }
+    res.lambda = with_proxy ? t.lambda : NAN;
+    res.u = t.u;
+    // Figures (docs/figures.md). Their own stream, split after the others, so drawing
+    // them changes no number of the run; a failure to draw is a warning, not an error.
+    if (s.figures) {
+        Rng plot_rng = master.split();
+        try {
+            if (D == 2 && res.exit_code == 0) {
+                density_heatmap(s.out + "/density.png", m.flow, d.train, 256, 256);
+                samples_scatter(s.out + "/samples.svg", m.flow, d.train, 2000, plot_rng);
+            }
+            learning_curves(s.out, {RunGroup{"", {read_metrics(metrics_path)}}});
+        } catch (const symkl::Error& e) {
+            std::fprintf(stderr, "symkl: warning: figures not drawn: %s\n", e.what());
+        }
+    }
+    return res;
+}
+
+void print_metrics(const char* label, const Metrics& m) {
+    std::printf("%-18s train NLL %7.4f   test NLL %7.4f", label, m.train_nll, m.test_nll);
+    if (std::isfinite(m.fwd_kl)) std::printf("   fwd KL %.4f", m.fwd_kl);
+    if (std::isfinite(m.rev_kl)) std::printf("   rev KL %.4f   Jeffreys %.4f", m.rev_kl, m.jeffreys);
+    std::printf("\n");
+}

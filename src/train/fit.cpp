@@ -1,0 +1,131 @@
+// fit.cpp — the method's defaults, its models, and the loop that steps them.
+#include "train/fit.h"
+
+#include <cmath>
+#include <string>
+
+#include "data/entropy.h"
+#include "tensor/error.h"
+
+bool uses_proxy(Method m) { return m == Method::jeffreys || m == Method::penalty; }
+
+double rms_std(const Tensor& x) {
+    double total = 0;
+    for (int c = 0; c < x.cols; c++) {
+        double m = 0, m2 = 0;
+        for (int i = 0; i < x.rows; i++) m += x.at(i, c);
+        m /= x.rows;
+        for (int i = 0; i < x.rows; i++) m2 += (x.at(i, c) - m) * (x.at(i, c) - m);
+        total += m2 / x.rows;
+    }
+    return std::sqrt(total / x.cols);
+}
+
+Resolved resolve_defaults(const FitConfig& cfg, const Tensor& train) {
+    Resolved r;
+    const Method m = cfg.trainer.method;
+    const bool gan = m == Method::wgan;  // the customary WGAN-GP values
+    r.lr_auto = !cfg.lr, r.beta1_auto = !cfg.beta1, r.beta2_auto = !cfg.beta2;
+    r.lr = cfg.lr ? *cfg.lr : gan ? 1e-4 : 1e-3;
+    r.beta1 = cfg.beta1 ? *cfg.beta1 : gan ? 0.5 : 0.9;
+    r.beta2 = cfg.beta2 ? *cfg.beta2 : gan ? 0.9 : 0.999;
+    if (!uses_proxy(m)) return r;
+    if (cfg.proxy_kind == ProxyKind::ebm) {
+        r.sigma0_auto = !cfg.sigma0;
+        r.sigma0 = cfg.sigma0 ? *cfg.sigma0 : 3.0 * rms_std(train);
+        if (r.sigma0_auto && !(r.sigma0 > 0))
+            throw symkl::Error("the training data has no spread (all " + std::to_string(train.rows) +
+                               " points are identical): the EBM proxy's sigma0 = 3 x RMS std would be 0");
+    }
+    r.eps_auto = !cfg.eps;
+    r.eps = cfg.eps ? *cfg.eps : knn_entropy(train) + cfg.eps_margin;
+    return r;
+}
+
+void apply_defaults(FitConfig& cfg, const Resolved& r) {
+    TrainerConfig& t = cfg.trainer;
+    t.adam.lr = r.lr;
+    t.adam.beta1 = t.proxy_adam.beta1 = r.beta1;
+    t.adam.beta2 = t.proxy_adam.beta2 = r.beta2;
+    if (!std::isnan(r.eps)) t.dual.eps = r.eps;
+    if (!std::isnan(r.sigma0)) cfg.ebm.sigma0 = r.sigma0;
+}
+
+void fit_init(FitModels& m, const FitConfig& cfg, const Tensor& train, Rng& init_rng, Rng& proxy_rng) {
+    fit_init(m, cfg, resolve_defaults(cfg, train), train, init_rng, proxy_rng);
+}
+
+void fit_init(FitModels& m, const FitConfig& cfg, const Resolved& r, const Tensor& train, Rng& init_rng,
+              Rng& proxy_rng) {
+    m.cfg = cfg;
+    m.resolved = r;
+    apply_defaults(m.cfg, m.resolved);
+    FitConfig& c = m.cfg;
+    c.flow.dim = c.proxy_flow.dim = c.ebm.dim = c.critic.dim = train.cols;
+    flow_build(m.flow, c.flow);
+    flow_init(m.flow, init_rng);
+    m.proxy.kind = c.proxy_kind;
+    const bool with_proxy = uses_proxy(c.trainer.method);
+    if (with_proxy && c.proxy_kind == ProxyKind::flow) {
+        flow_build(m.proxy.flow, c.proxy_flow);
+        flow_init(m.proxy.flow, proxy_rng);
+    } else if (with_proxy) {
+        ebm_build(m.proxy.ebm, c.ebm);
+        ebm_init(m.proxy.ebm, proxy_rng);
+    }
+    if (c.trainer.method == Method::wgan) {
+        wgan_config_check(c.trainer.wgan);
+        critic_build(m.critic, c.critic);
+        critic_init(m.critic, proxy_rng);
+    }
+    trainer_init(m.trainer, c.trainer, m.flow, with_proxy ? &m.proxy : nullptr, &m.critic);
+}
+
+namespace {
+// Sums of the per-step values since the last log.
+struct Sums {
+    double F = 0, R = 0, G = 0, ess = 0, critic = 0, was = 0, gp = 0;
+    long n = 0;
+    void add(const StepResult& r) {
+        F += r.F, R += r.R, G += r.G, ess += r.ess, critic += r.critic_loss, was += r.wasserstein, gp += r.gp, n++;
+    }
+    double mean(double v) const { return n ? v / n : NAN; }
+};
+}  // namespace
+
+FitEnd fit(Trainer& t, const Tensor& train, Rng& batch_rng, const FitSchedule& sched,
+           const std::function<bool(const FitLog&)>& on_log,
+           const std::function<void(long step, const StepResult&)>& on_step) {
+    if (sched.steps < 0 || sched.log_every < 1)
+        throw symkl::Error("fit: steps must be at least 0 and log_every at least 1, got " +
+                           std::to_string(sched.steps) + " and " + std::to_string(sched.log_every));
+    FitEnd end;
+    Sums sums;
+    double grad_norm = NAN;
+    for (long step = 0;; step++) {
+        if (step % sched.log_every == 0 || step == sched.steps) {
+            FitLog log;
+            log.step = step;
+            log.loss = sums.mean(sums.F), log.R = sums.mean(sums.R), log.G = sums.mean(sums.G);
+            log.ess = sums.mean(sums.ess), log.critic_loss = sums.mean(sums.critic);
+            log.wasserstein = sums.mean(sums.was), log.gp = sums.mean(sums.gp);
+            log.grad_norm = grad_norm, log.skipped = end.skipped;
+            sums = Sums{};
+            if (!on_log(log)) return end.stopped = true, end;
+        }
+        if (step == sched.steps) return end;
+        const StepResult r = train_step(t, train, batch_rng);
+        end.steps = step + 1;
+        if (r.bad) {
+            if (sched.skip_nonfinite) {
+                end.skipped++;
+                continue;
+            }
+            end.bad = r.bad, end.bad_step = step + 1;
+            return end;
+        }
+        sums.add(r);
+        grad_norm = r.grad_norm;
+        if (on_step) on_step(step + 1, r);
+    }
+}
