@@ -89,7 +89,7 @@ BUILD := build$(if $(strip $(VARIANT)),/$(subst $(space),-,$(strip $(VARIANT))))
 
 # Everything in src/ but the CLI is the library; the CLI, tests and bench link it.
 # Layers, lowest first: a file includes only from its own layer and those before it.
-LIB_LAYERS := tensor nn flow proxy data objectives train io plot
+LIB_LAYERS := tensor nn flow proxy data objectives train io plot app
 LIB_SRC   := $(wildcard $(addsuffix /*.cpp,$(addprefix src/,$(LIB_LAYERS))))
 CLI_SRC   := $(wildcard src/cli/*.cpp)
 TEST_SRC  := $(wildcard tests/*.cpp)
