@@ -145,7 +145,8 @@ TEST_CASE("experiment: the runner writes results.csv and summary.md for a tiny t
     x.seeds = 2;
     x.csv = {"seed", "exit_code", "stopped_at", "final_test_nll", "best_test_nll", "best_step", "eps", "dir"};
     x.table = {"", {"n_train", "method"}, {{"final test NLL", Quantity::final_nll}, {"stopped", Quantity::stopped}}};
-    x.figures = {{Figure::Kind::versus, {}, "method", "nll.svg", "final test NLL", "nats", Quantity::final_nll, "n_train"}};
+    x.figures = {{Figure::Kind::versus, {}, "method", "nll.svg", "final test NLL", "nats", Quantity::final_nll, "n_train"},
+                 {Figure::Kind::curves, {"n_train"}, "method", "n{n_train}.svg", "n = {n_train}", "test_nll"}};
     Results r = plan(x, args_of({}), {}, false, x.seeds, t / "T1", FAKE);
     run(r, 2, false, true, FAKE);
     const std::string md = write_outputs(r);
@@ -165,6 +166,7 @@ TEST_CASE("experiment: the runner writes results.csv and summary.md for a tiny t
                                    "| 100 | mle | 3.153 [3.148, 3.158] | 0 |\n"
                                    "| 300 | mle | 3.353 [3.348, 3.358] | 0 |\n"));
     CHECK(std::filesystem::exists(t / "T1/fig/nll.svg"));
+    CHECK_THAT(slurp(t / "T1/fig/n300.svg"), Catch::Contains("n = 300"));
     CHECK(std::filesystem::exists(t / "T1/runs/n300_mle/seed1/metrics.csv"));
 }
 

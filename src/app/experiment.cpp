@@ -502,8 +502,8 @@ static void draw_figure(const Results& r, const Figure& f) {
             }
         }
         const std::string column = f.kind == Figure::Kind::versus ? quantity_column(f.quantity) : f.column;
-        const bool log_y = f.log_y == "yes" || (f.log_y == "auto" && f.kind != Figure::Kind::density &&
-                                                 all_positive(r, cells, column));
+        const bool log_y = f.log_y == LogY::yes || (f.log_y == LogY::if_positive && f.kind != Figure::Kind::density &&
+                                                    all_positive(r, cells, column));
         if (f.kind == Figure::Kind::curves) curves_figure(r, fill(r, f.file, any), fill(r, f.title, any), curves, f.column, log_y);
         if (f.kind == Figure::Kind::density) density_figure(r, fill(r, f.file, any), cells);
         if (f.kind == Figure::Kind::versus) {

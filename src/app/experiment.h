@@ -54,6 +54,8 @@ enum class Grid {
 // The quantities a summary table or figure shows per cell, over its seeds.
 enum class Quantity { final_nll, best_nll, rise, final_jef, best_jef, final_rev, final_train, lambda, stopped };
 
+enum class LogY { no, yes, if_positive /* when every value drawn is positive */ };
+
 // A figure of the generic summary (product grids). Patterns in file, title and label
 // take {key} for the level shown on the axis `key` ("{data}-n{n_train}-test-nll.svg").
 struct Figure {
@@ -68,7 +70,7 @@ struct Figure {
     std::string column = "";       // curves: metrics column ("test_nll"); versus: the ylabel
     Quantity quantity = Quantity::final_nll;  // versus
     std::string x = "";            // versus: the axis along x (log when the axis says so)
-    std::string log_y = "auto";    // "yes", "no", "auto" (when every value drawn is positive)
+    LogY log_y = LogY::if_positive;
     std::string label = "";        // curves: series label ("" = the level of `over`)
     bool first_only = false;       // only the first value of the last `per` axis
 };

@@ -111,9 +111,9 @@ static std::vector<Experiment> make_experiments() {
         {K::curves, {"data", "n_train"}, "method", "{data}-n{n_train}-jeffreys.svg", "{data}, {n_train} training points: true Jeffreys divergence", "jeffreys"},
         {K::density, {"data", "n_train"}, "method", "{data}-n{n_train}-density.png", "", ""},
         {K::versus, {"data"}, "method", "{data}-final-test-nll.svg", "{data}: final test NLL against the training-set size",
-         "final test NLL (nats)", Q::final_nll, "n_train", "no"},
+         "final test NLL (nats)", Q::final_nll, "n_train", LogY::no},
         {K::versus, {"data"}, "method", "{data}-final-jeffreys.svg", "{data}: final true Jeffreys against the training-set size",
-         "final Jeffreys (nats)", Q::final_jef, "n_train", "yes"}};
+         "final Jeffreys (nats)", Q::final_jef, "n_train", LogY::yes}};
     e1.figures[2].first_only = true;  // the densities at the smallest size
     e1.summary = e1_summary;
 
@@ -138,11 +138,11 @@ static std::vector<Experiment> make_experiments() {
         {K::curves, {"data", "method"}, "lr", "{data}-{method}-test-nll.svg", "{data}, {method}: test NLL for each learning rate", "test_nll"},
         {K::curves, {"data", "method"}, "lr", "{data}-{method}-jeffreys.svg", "{data}, {method}: true Jeffreys for each learning rate", "jeffreys"},
         {K::versus, {"data"}, "method", "{data}-final-test-nll-vs-lr.svg", "{data}: final test NLL against the learning rate",
-         "final test NLL (nats)", Q::final_nll, "lr", "auto"},
+         "final test NLL (nats)", Q::final_nll, "lr", LogY::if_positive},
         {K::versus, {"data"}, "method", "{data}-final-jeffreys-vs-lr.svg", "{data}: final true Jeffreys against the learning rate",
-         "final Jeffreys (nats)", Q::final_jef, "lr", "yes"},
+         "final Jeffreys (nats)", Q::final_jef, "lr", LogY::yes},
         {K::versus, {"data"}, "method", "{data}-final-rev-kl-vs-lr.svg",
-         "{data}: final reverse KL(p || true density) against the learning rate", "final reverse KL (nats)", Q::final_rev, "lr", "yes"}};
+         "{data}: final reverse KL(p || true density) against the learning rate", "final reverse KL (nats)", Q::final_rev, "lr", LogY::yes}};
     for (int k : {0, 1}) e2.figures[k].label = "lr {lr}";
 
     Experiment e3;
