@@ -244,7 +244,8 @@ void run(Results& r, long jobs_n, bool resume, bool quiet, const Training& t) {
 // ---------------------------------------------------------------------------------
 // results.csv
 
-std::string run_value(const Results& r, size_t i, const std::string& column) {
+// The value of a results.csv column for run i.
+static std::string run_value(const Results& r, size_t i, const std::string& column) {
     const Job& j = r.jobs[i];
     const Outcome& o = r.out[i];
     if (column == "seed") return std::to_string(j.s.seed);
@@ -308,7 +309,6 @@ std::vector<double> quantity_values(const Results& r, const Cell& c, Quantity q)
             case Quantity::final_jef: v.push_back(o.final_jef); break;
             case Quantity::best_jef: v.push_back(o.best_jef); break;
             case Quantity::final_rev: v.push_back(o.final_rev); break;
-            case Quantity::final_train: v.push_back(o.final_train); break;
             case Quantity::lambda: v.push_back(r.jobs[i].r.lambda); break;
             case Quantity::stopped: v.push_back(o.stopped_at >= 0); break;
         }
@@ -415,7 +415,8 @@ void versus_figure(const Results& r, const std::string& file, const std::string&
     draw(r, file, spec, series);
 }
 
-void density_figure(const Results& r, const std::string& file, const std::vector<const Cell*>& cells) {
+// The true density, then each cell's seed-0 model, side by side (PNG).
+static void density_figure(const Results& r, const std::string& file, const std::vector<const Cell*>& cells) {
     try {
         const Dataset d = load_dataset(cells.front()->s.data, 0, "symkl experiment");
         if (!d.is_toy || d.train.cols != 2) return;
@@ -434,7 +435,8 @@ void density_figure(const Results& r, const std::string& file, const std::vector
     }
 }
 
-bool all_positive(const Results& r, const std::vector<const Cell*>& cells, const std::string& column) {
+// Every logged value of the column is positive (or NaN) in every run of the cells.
+static bool all_positive(const Results& r, const std::vector<const Cell*>& cells, const std::string& column) {
     for (const Cell* c : cells)
         for (size_t i : c->runs) {
             if (r.jobs[i].r.exit_code == 2) continue;
@@ -449,7 +451,6 @@ bool all_positive(const Results& r, const std::vector<const Cell*>& cells, const
 static const char* quantity_column(Quantity q) {
     return q == Quantity::final_jef || q == Quantity::best_jef ? "jeffreys"
            : q == Quantity::final_rev                          ? "rev_kl"
-           : q == Quantity::final_train                        ? "train_nll"
                                                                : "test_nll";
 }
 

@@ -52,7 +52,7 @@ enum class Grid {
 };
 
 // The quantities a summary table or figure shows per cell, over its seeds.
-enum class Quantity { final_nll, best_nll, rise, final_jef, best_jef, final_rev, final_train, lambda, stopped };
+enum class Quantity { final_nll, best_nll, rise, final_jef, best_jef, final_rev, lambda, stopped };
 
 enum class LogY { no, yes, if_positive /* when every value drawn is positive */ };
 
@@ -96,7 +96,7 @@ struct Experiment {
     std::vector<std::string> references;  // one_at_a_time: extra cells, one per method named
     long seeds = 3, quick_seeds = 1;
     std::string run_dir = "runs/{cell}/seed{seed}";  // each run's directory under DIR
-    std::vector<std::string> csv;          // results.csv columns after the axes' (see run_value)
+    std::vector<std::string> csv;          // results.csv columns after the axes' (run_value in experiment.cpp)
     Table table;
     std::vector<Figure> figures;
     std::string (*summary)(const Results&) = nullptr;  // summary.md; nullptr = generic_summary
@@ -154,12 +154,6 @@ void run(Results& r, long jobs_n, bool resume, bool quiet, const Training& t);
 // results.csv and summary.md (with its figures) into r.dir; returns summary.md's text.
 std::string write_outputs(const Results& r);
 
-// The value of a results.csv column for run i: "seed", "exit_code", "stopped_at",
-// "final_test_nll", "final_jeffreys", "final_fwd_kl", "final_rev_kl", "final_train_nll",
-// "best_test_nll", "best_step", "best_jeffreys", "final_lambda" (or "lambda"), "eps",
-// "seconds", "dir".
-std::string run_value(const Results& r, size_t i, const std::string& column);
-
 // --- pieces for summary functions
 
 // "# E1: title\n\n<description>\n\n<N> runs (...), timing, build; median [min, max] ..."
@@ -191,9 +185,6 @@ void curves_figure(const Results& r, const std::string& file, const std::string&
 void versus_figure(const Results& r, const std::string& file, const std::string& title, const std::string& xlabel,
                    const std::vector<VersusLine>& lines, Quantity q, const std::string& ylabel, bool log_x,
                    bool log_y);
-void density_figure(const Results& r, const std::string& file, const std::vector<const Cell*>& cells);
-// Every logged value of the column is positive (or NaN) in every run of the cells.
-bool all_positive(const Results& r, const std::vector<const Cell*>& cells, const std::string& column);
 
 // The tables (app/experiments.cpp).
 const std::vector<Experiment>& experiments();            // E1, E2, E3
