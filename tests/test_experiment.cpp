@@ -108,11 +108,12 @@ TEST_CASE("experiment: E2 sets every learning rate, E3 varies one factor at a ti
     Results r3 = plan(e3, args_of({}), {}, false, e3.seeds, "d", FAKE);
     std::vector<std::string> ids;
     for (const Cell& c : r3.cells) ids.push_back(c.id);
-    CHECK(ids == std::vector<std::string>{
-                     "eps-1_alpha1_M256_jeffreys-ebm", "eps-0.5_alpha1_M256_jeffreys-ebm", "eps0_alpha1_M256_jeffreys-ebm",
-                     "eps0.5_alpha1_M256_jeffreys-ebm", "eps1_alpha1_M256_jeffreys-ebm", "eps0_alpha0.1_M256_jeffreys-ebm",
-                     "eps0_alpha10_M256_jeffreys-ebm", "eps0_alphainf_M256_jeffreys-ebm", "eps0_alpha1_M64_jeffreys-ebm",
-                     "eps0_alpha1_M1024_jeffreys-ebm", "eps0_alpha1_M256_jeffreys-flow", "mle"});
+    CHECK(ids == std::vector<std::string>{"eps-1_alpha1_M256_jeffreys-ebm", "eps-0.5_alpha1_M256_jeffreys-ebm",
+                                          "eps0_alpha1_M256_jeffreys-ebm", "eps0.5_alpha1_M256_jeffreys-ebm",
+                                          "eps1_alpha1_M256_jeffreys-ebm", "eps0_alpha0.1_M256_jeffreys-ebm",
+                                          "eps0_alpha10_M256_jeffreys-ebm", "eps0_alphainf_M256_jeffreys-ebm",
+                                          "eps0_alpha1_M64_jeffreys-ebm", "eps0_alpha1_M1024_jeffreys-ebm",
+                                          "eps0_alpha1_M256_jeffreys-flow", "mle"});
     CHECK(r3.jobs.size() == 36);
     CHECK(r3.cells.back().levels == std::vector<std::string>{"-", "-", "-", "mle"});
     CHECK(r3.cells[8].s.trainer.samples == 64);
@@ -122,8 +123,8 @@ TEST_CASE("experiment: E2 sets every learning rate, E3 varies one factor at a ti
 TEST_CASE("experiment: the table's settings win over the command line, its defaults do not", "[experiment]") {
     // E2 sets --lr whatever the command line says; its --n-train 1000 yields to one given
     const Experiment& e2 = named("E2");
-    Results r = plan(e2, args_of({{"--lr", "0.5"}, {"--n-train", "64"}, {"--steps", "7"}}), QUICK_OPTIONS, true, 1, "d",
-                     FAKE);
+    Results r =
+        plan(e2, args_of({{"--lr", "0.5"}, {"--n-train", "64"}, {"--steps", "7"}}), QUICK_OPTIONS, true, 1, "d", FAKE);
     CHECK(r.cells.front().s.trainer.adam.lr == 1e-3);
     CHECK(r.cells.front().s.data.n_train == 64);
     CHECK(r.cells.front().s.steps == 7);  // the --quick preset yields too
@@ -145,8 +146,9 @@ TEST_CASE("experiment: the runner writes results.csv and summary.md for a tiny t
     x.seeds = 2;
     x.csv = {"seed", "exit_code", "stopped_at", "final_test_nll", "best_test_nll", "best_step", "eps", "dir"};
     x.table = {"", {"n_train", "method"}, {{"final test NLL", Quantity::final_nll}, {"stopped", Quantity::stopped}}};
-    x.figures = {{Figure::Kind::versus, {}, "method", "nll.svg", "final test NLL", "nats", Quantity::final_nll, "n_train"},
-                 {Figure::Kind::curves, {"n_train"}, "method", "n{n_train}.svg", "n = {n_train}", "test_nll"}};
+    x.figures = {
+        {Figure::Kind::versus, {}, "method", "nll.svg", "final test NLL", "nats", Quantity::final_nll, "n_train"},
+        {Figure::Kind::curves, {"n_train"}, "method", "n{n_train}.svg", "n = {n_train}", "test_nll"}};
     Results r = plan(x, args_of({}), {}, false, x.seeds, t / "T1", FAKE);
     run(r, 2, false, true, FAKE);
     const std::string md = write_outputs(r);
@@ -155,13 +157,14 @@ TEST_CASE("experiment: the runner writes results.csv and summary.md for a tiny t
     for (int n : {100, 300})
         for (int seed : {0, 1}) {
             const std::string nll = csv_format(3 + 1.0 / 21 + n / 1000.0 + seed / 100.0);
-            expect += std::to_string(n) + ",mle," + std::to_string(seed) + ",0,-1," + nll + "," + nll + ",20,1.5,runs/n" +
-                      std::to_string(n) + "_mle/seed" + std::to_string(seed) + "\n";
+            expect += std::to_string(n) + ",mle," + std::to_string(seed) + ",0,-1," + nll + "," + nll +
+                      ",20,1.5,runs/n" + std::to_string(n) + "_mle/seed" + std::to_string(seed) + "\n";
         }
     CHECK(slurp(t / "T1/results.csv") == expect);
     CHECK(slurp(t / "T1/summary.md") == md);
-    CHECK_THAT(md, Catch::StartsWith("# T1: tiny\n\nTwo sizes, 100 points first.\n\n4 runs (2 configurations x 2 seeds), "
-                                     "20 steps each;"));
+    CHECK_THAT(md,
+               Catch::StartsWith("# T1: tiny\n\nTwo sizes, 100 points first.\n\n4 runs (2 configurations x 2 seeds), "
+                                 "20 steps each;"));
     CHECK_THAT(md, Catch::EndsWith("\n\n| n | method | final test NLL | stopped |\n|---|---|---|---|\n"
                                    "| 100 | mle | 3.153 [3.148, 3.158] | 0 |\n"
                                    "| 300 | mle | 3.353 [3.348, 3.358] | 0 |\n"));

@@ -50,7 +50,8 @@ RunSettings settings_for(const Args& cmdline, const Overrides& set, const Overri
     for (const auto& o : set) a.values[o.first] = o.second, a.given[o.first] = true;
     RunSettings s;
     t.read_options(a, s);
-    if (!method.empty() && !set_method(method, s)) throw symkl::Error("symkl experiment: unknown method '" + method + "'");
+    if (!method.empty() && !set_method(method, s))
+        throw symkl::Error("symkl experiment: unknown method '" + method + "'");
     return s;
 }
 
@@ -229,15 +230,18 @@ void run(Results& r, long jobs_n, bool resume, bool quiet, const Training& t) {
         if (!(resume && finished_run(r.jobs[i], seconds))) todo.push_back(r.jobs[i]), where.push_back(i);
     r.reused = r.jobs.size() - todo.size();
     if (r.reused)
-        std::printf("  --resume: %zu runs already finished, %zu to train\n", r.reused, todo.size()), std::fflush(stdout);
+        std::printf("  --resume: %zu runs already finished, %zu to train\n", r.reused, todo.size()),
+            std::fflush(stdout);
     const auto t0 = std::chrono::steady_clock::now();
     r.failures = run_jobs(todo, jobs_n, r.jobs.front().s.threads, quiet, t.train);
     for (size_t k = 0; k < todo.size(); k++) r.jobs[where[k]] = todo[k];
     r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.out.assign(r.jobs.size(), Outcome{});
     for (size_t i = 0; i < r.jobs.size(); i++) {
-        if (r.jobs[i].r.exit_code == 2) r.unreadable++;
-        else r.out[i] = read_outcome(r.jobs[i]);
+        if (r.jobs[i].r.exit_code == 2)
+            r.unreadable++;
+        else
+            r.out[i] = read_outcome(r.jobs[i]);
     }
 }
 
@@ -252,11 +256,18 @@ static std::string run_value(const Results& r, size_t i, const std::string& colu
     if (column == "exit_code") return std::to_string(j.r.exit_code);
     if (column == "stopped_at") return std::to_string(o.stopped_at);
     if (column == "dir") return j.s.out.substr(r.dir.size() + 1);
-    const std::pair<const char*, double> numbers[] = {
-        {"final_test_nll", o.final_nll},    {"final_jeffreys", o.final_jef}, {"final_fwd_kl", o.final_fwd},
-        {"final_rev_kl", o.final_rev},      {"final_train_nll", o.final_train}, {"best_test_nll", o.best_nll},
-        {"best_step", (double)o.best_step}, {"best_jeffreys", o.best_jef},  {"final_lambda", j.r.lambda},
-        {"lambda", j.r.lambda},             {"eps", j.r.eps},               {"seconds", j.seconds}};
+    const std::pair<const char*, double> numbers[] = {{"final_test_nll", o.final_nll},
+                                                      {"final_jeffreys", o.final_jef},
+                                                      {"final_fwd_kl", o.final_fwd},
+                                                      {"final_rev_kl", o.final_rev},
+                                                      {"final_train_nll", o.final_train},
+                                                      {"best_test_nll", o.best_nll},
+                                                      {"best_step", (double)o.best_step},
+                                                      {"best_jeffreys", o.best_jef},
+                                                      {"final_lambda", j.r.lambda},
+                                                      {"lambda", j.r.lambda},
+                                                      {"eps", j.r.eps},
+                                                      {"seconds", j.seconds}};
     for (const auto& n : numbers)
         if (column == n.first) return csv_format(n.second);
     throw symkl::Error("results.csv: no column '" + column + "'");
@@ -269,7 +280,8 @@ static void write_results_csv(const Results& r) {
     for (const Cell& c : r.cells)
         for (size_t i : c.runs) {
             for (const std::string& l : c.levels) csv += l + ",";
-            for (const std::string& col : r.x->csv) csv += run_value(r, i, col) + (&col == &r.x->csv.back() ? "\n" : ",");
+            for (const std::string& col : r.x->csv)
+                csv += run_value(r, i, col) + (&col == &r.x->csv.back() ? "\n" : ",");
         }
     write_file_atomic(r.dir + "/results.csv", csv);
 }
@@ -303,14 +315,30 @@ std::vector<double> quantity_values(const Results& r, const Cell& c, Quantity q)
         if (r.jobs[i].r.exit_code == 2) continue;
         const Outcome& o = r.out[i];
         switch (q) {
-            case Quantity::final_nll: v.push_back(o.final_nll); break;
-            case Quantity::best_nll: v.push_back(o.best_nll); break;
-            case Quantity::rise: v.push_back(o.final_nll - o.best_nll); break;  // how far it came back up
-            case Quantity::final_jef: v.push_back(o.final_jef); break;
-            case Quantity::best_jef: v.push_back(o.best_jef); break;
-            case Quantity::final_rev: v.push_back(o.final_rev); break;
-            case Quantity::lambda: v.push_back(r.jobs[i].r.lambda); break;
-            case Quantity::stopped: v.push_back(o.stopped_at >= 0); break;
+            case Quantity::final_nll:
+                v.push_back(o.final_nll);
+                break;
+            case Quantity::best_nll:
+                v.push_back(o.best_nll);
+                break;
+            case Quantity::rise:
+                v.push_back(o.final_nll - o.best_nll);
+                break;  // how far it came back up
+            case Quantity::final_jef:
+                v.push_back(o.final_jef);
+                break;
+            case Quantity::best_jef:
+                v.push_back(o.best_jef);
+                break;
+            case Quantity::final_rev:
+                v.push_back(o.final_rev);
+                break;
+            case Quantity::lambda:
+                v.push_back(r.jobs[i].r.lambda);
+                break;
+            case Quantity::stopped:
+                v.push_back(o.stopped_at >= 0);
+                break;
         }
     }
     return v;
@@ -345,8 +373,9 @@ const Cell* find_cell(const Results& r, const std::vector<std::pair<std::string,
 
 std::string header_md(const Results& r) {
     const Cell& first = r.cells.front();
-    const std::string what = replace_all(replace_all(r.x->description, "{n_train}", std::to_string(first.s.data.n_train)),
-                                         "{n_test}", std::to_string(first.s.data.n_test));
+    const std::string what =
+        replace_all(replace_all(r.x->description, "{n_train}", std::to_string(first.s.data.n_train)), "{n_test}",
+                    std::to_string(first.s.data.n_test));
     char b[1024];
     double cpu = 0;
     for (const Job& j : r.jobs) cpu += std::isnan(j.seconds) ? 0 : j.seconds;
@@ -457,8 +486,8 @@ static const char* quantity_column(Quantity q) {
 // Every combination of values of the named axes that some cell has, the first axis
 // outermost: the cells' values on those axes (index per axis, in r.levels order).
 static std::vector<std::vector<std::pair<std::string, std::string>>> combinations(const Results& r,
-                                                                                   const std::vector<std::string>& keys,
-                                                                                   bool first_of_last) {
+                                                                                  const std::vector<std::string>& keys,
+                                                                                  bool first_of_last) {
     std::vector<std::vector<std::pair<std::string, std::string>>> out{{}};
     for (size_t n = 0; n < keys.size(); n++) {
         std::vector<std::vector<std::pair<std::string, std::string>>> next;
@@ -476,7 +505,8 @@ static std::vector<std::vector<std::pair<std::string, std::string>>> combination
 
 // "{data}-n{n_train}" with the levels shown for a cell.
 static std::string fill(const Results& r, std::string pattern, const Cell& c) {
-    for (size_t k = 0; k < r.x->axes.size(); k++) pattern = replace_all(pattern, "{" + r.x->axes[k].key + "}", c.shown[k]);
+    for (size_t k = 0; k < r.x->axes.size(); k++)
+        pattern = replace_all(pattern, "{" + r.x->axes[k].key + "}", c.shown[k]);
     return pattern;
 }
 
@@ -495,7 +525,8 @@ static void draw_figure(const Results& r, const Figure& f) {
                 for (const Level& xl : r.levels[axis_index(*r.x, f.x)]) {
                     auto wx = w;
                     wx.push_back({f.x, xl.value});
-                    if (const Cell* c = find_cell(r, wx)) lines.back().points.push_back({std::stod(xl.value), c}), cells.push_back(c);
+                    if (const Cell* c = find_cell(r, wx))
+                        lines.back().points.push_back({std::stod(xl.value), c}), cells.push_back(c);
                 }
             } else if (const Cell* c = find_cell(r, w)) {
                 cells.push_back(c);
@@ -505,7 +536,8 @@ static void draw_figure(const Results& r, const Figure& f) {
         const std::string column = f.kind == Figure::Kind::versus ? quantity_column(f.quantity) : f.column;
         const bool log_y = f.log_y == LogY::yes || (f.log_y == LogY::if_positive && f.kind != Figure::Kind::density &&
                                                     all_positive(r, cells, column));
-        if (f.kind == Figure::Kind::curves) curves_figure(r, fill(r, f.file, any), fill(r, f.title, any), curves, f.column, log_y);
+        if (f.kind == Figure::Kind::curves)
+            curves_figure(r, fill(r, f.file, any), fill(r, f.title, any), curves, f.column, log_y);
         if (f.kind == Figure::Kind::density) density_figure(r, fill(r, f.file, any), cells);
         if (f.kind == Figure::Kind::versus) {
             const Axis& xa = r.x->axes[axis_index(*r.x, f.x)];

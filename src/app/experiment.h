@@ -24,31 +24,32 @@ using Overrides = std::vector<std::pair<std::string, std::string>>;
 
 // One value of an axis.
 struct Level {
-    std::string value;   // in results.csv and the cell's directory name: "100", "0.001", "mle"
-    Overrides also;      // options this value sets besides the axis' own flags
-    std::string label;   // in tables and figures ("" = value)
+    std::string value;  // in results.csv and the cell's directory name: "100", "0.001", "mle"
+    Overrides also;     // options this value sets besides the axis' own flags
+    std::string label;  // in tables and figures ("" = value)
     Level(const char* v) : value(v) {}
-    Level(std::string v, Overrides a = {}, std::string l = "") : value(std::move(v)), also(std::move(a)), label(std::move(l)) {}
+    Level(std::string v, Overrides a = {}, std::string l = "")
+        : value(std::move(v)), also(std::move(a)), label(std::move(l)) {}
     const std::string& shown() const { return label.empty() ? value : label; }
 };
 
 // One factor of the design. Each value sets every flag of `flags` to itself (plus its
 // own `also`); the axis whose key is "method" sets the run's method by name (set_method).
 struct Axis {
-    std::string key;                // results.csv column: "n_train"; "method" for the method
-    std::string prefix;             // in cell names: "n" → "8gaussians_n100_mle"
-    std::string name;               // in tables and figure files ("" = key)
-    std::vector<std::string> flags; // {"--n-train"}; {"--lr", "--proxy-lr", "--critic-lr"}
-    std::vector<Level> levels;      // the values, in table order
-    std::vector<Level> quick;       // the --quick preset's values (empty = levels)
-    std::string title;              // axis title of figures: "training points"
-    bool log_x = false;             // its values span decades: a log axis in figures
-    std::string base;               // Grid::one_at_a_time: the value the other factors hold
+    std::string key;                 // results.csv column: "n_train"; "method" for the method
+    std::string prefix;              // in cell names: "n" → "8gaussians_n100_mle"
+    std::string name;                // in tables and figure files ("" = key)
+    std::vector<std::string> flags;  // {"--n-train"}; {"--lr", "--proxy-lr", "--critic-lr"}
+    std::vector<Level> levels;       // the values, in table order
+    std::vector<Level> quick;        // the --quick preset's values (empty = levels)
+    std::string title;               // axis title of figures: "training points"
+    bool log_x = false;              // its values span decades: a log axis in figures
+    std::string base;                // Grid::one_at_a_time: the value the other factors hold
 };
 
 enum class Grid {
-    product,        // every combination of the axes' values, the first axis outermost
-    one_at_a_time   // each axis' values with the others at their base (duplicates once)
+    product,       // every combination of the axes' values, the first axis outermost
+    one_at_a_time  // each axis' values with the others at their base (duplicates once)
 };
 
 // The quantities a summary table or figure shows per cell, over its seeds.
@@ -60,19 +61,19 @@ enum class LogY { no, yes, if_positive /* when every value drawn is positive */ 
 // take {key} for the level shown on the axis `key` ("{data}-n{n_train}-test-nll.svg").
 struct Figure {
     enum class Kind {
-        curves,   // the metrics column against steps, one curve per level of `over` (median, band over seeds)
-        versus,   // the final value of `quantity` against the numeric axis `x`, one line per level of `over`
-        density   // the true density, then each level of `over`'s seed-0 model (PNG, 2-D toy data only)
+        curves,  // the metrics column against steps, one curve per level of `over` (median, band over seeds)
+        versus,  // the final value of `quantity` against the numeric axis `x`, one line per level of `over`
+        density  // the true density, then each level of `over`'s seed-0 model (PNG, 2-D toy data only)
     } kind;
     std::vector<std::string> per;  // one figure per combination of these axes' values
     std::string over;
     std::string file = "", title = "";
-    std::string column = "";       // curves: metrics column ("test_nll"); versus: the ylabel
+    std::string column = "";                  // curves: metrics column ("test_nll"); versus: the ylabel
     Quantity quantity = Quantity::final_nll;  // versus
-    std::string x = "";            // versus: the axis along x (log when the axis says so)
+    std::string x = "";                       // versus: the axis along x (log when the axis says so)
     LogY log_y = LogY::if_positive;
-    std::string label = "";        // curves: series label ("" = the level of `over`)
-    bool first_only = false;       // only the first value of the last `per` axis
+    std::string label = "";   // curves: series label ("" = the level of `over`)
+    bool first_only = false;  // only the first value of the last `per` axis
 };
 
 // A summary table: one "## <value>" section per value of `section` ("" = one table), one
@@ -86,17 +87,17 @@ struct Table {
 struct Results;
 
 struct Experiment {
-    std::string name;           // "E1"; "" for compare (progress lines then name no experiment)
-    std::string title;          // "small data (claim a)"
-    std::string description;    // summary.md's first paragraph; {n_train}, {n_test} from the first cell
-    Overrides set;              // every run, whatever the command line says
-    Overrides defaults;         // every run, where the command line does not give the flag
+    std::string name;         // "E1"; "" for compare (progress lines then name no experiment)
+    std::string title;        // "small data (claim a)"
+    std::string description;  // summary.md's first paragraph; {n_train}, {n_test} from the first cell
+    Overrides set;            // every run, whatever the command line says
+    Overrides defaults;       // every run, where the command line does not give the flag
     Grid grid = Grid::product;
     std::vector<Axis> axes;
     std::vector<std::string> references;  // one_at_a_time: extra cells, one per method named
     long seeds = 3, quick_seeds = 1;
     std::string run_dir = "runs/{cell}/seed{seed}";  // each run's directory under DIR
-    std::vector<std::string> csv;          // results.csv columns after the axes' (run_value in experiment.cpp)
+    std::vector<std::string> csv;  // results.csv columns after the axes' (run_value in experiment.cpp)
     Table table;
     std::vector<Figure> figures;
     std::string (*summary)(const Results&) = nullptr;  // summary.md; nullptr = generic_summary
@@ -108,9 +109,9 @@ struct Cell {
     std::vector<std::string> levels;  // per axis, as in results.csv ("-" where none)
     std::vector<std::string> shown;   // per axis, as in tables and figures
     std::string method;
-    Overrides set;                    // the options the cell sets (the experiment's and its values')
-    RunSettings s;                    // as built from them (seed and out not yet set)
-    std::vector<size_t> runs;         // indices into Results::jobs
+    Overrides set;             // the options the cell sets (the experiment's and its values')
+    RunSettings s;             // as built from them (seed and out not yet set)
+    std::vector<size_t> runs;  // indices into Results::jobs
 };
 
 // What a summary needs of one run: its final and best values (NaN for a run that could
@@ -129,12 +130,12 @@ struct Results {
     long seeds = 1;
     std::vector<std::vector<Level>> levels;  // per axis: the values in use (full or quick)
     std::vector<Cell> cells;
-    std::vector<Job> jobs;                   // cell by cell, seed by seed
-    std::vector<Outcome> out;                // per job
-    size_t reused = 0;                       // runs kept from an earlier invocation (--resume)
-    double wall = 0;                         // seconds
-    int failures = 0;                        // runs with a non-zero exit code
-    int unreadable = 0;                      // runs that could not start (exit code 2)
+    std::vector<Job> jobs;     // cell by cell, seed by seed
+    std::vector<Outcome> out;  // per job
+    size_t reused = 0;         // runs kept from an earlier invocation (--resume)
+    double wall = 0;           // seconds
+    int failures = 0;          // runs with a non-zero exit code
+    int unreadable = 0;        // runs that could not start (exit code 2)
 };
 
 // Copies the command line's options, applies `set` (the experiment wins) and `defaults`
@@ -183,10 +184,9 @@ void curves_figure(const Results& r, const std::string& file, const std::string&
                    const std::vector<std::pair<std::string, const Cell*>>& curves, const std::string& column,
                    bool log_y);
 void versus_figure(const Results& r, const std::string& file, const std::string& title, const std::string& xlabel,
-                   const std::vector<VersusLine>& lines, Quantity q, const std::string& ylabel, bool log_x,
-                   bool log_y);
+                   const std::vector<VersusLine>& lines, Quantity q, const std::string& ylabel, bool log_x, bool log_y);
 
 // The tables (app/experiments.cpp).
-const std::vector<Experiment>& experiments();            // E1, E2, E3
+const std::vector<Experiment>& experiments();  // E1, E2, E3
 Experiment compare_experiment(const std::vector<std::string>& methods, long seeds);
-extern const Overrides QUICK_OPTIONS;                      // the --quick preset's defaults
+extern const Overrides QUICK_OPTIONS;  // the --quick preset's defaults

@@ -11,11 +11,13 @@
 // The --quick preset: every experiment, unless the command line says otherwise.
 const Overrides QUICK_OPTIONS = {{"--steps", "200"}, {"--log-every", "50"}, {"--n-eval", "1000"}, {"--n-test", "2000"}};
 
-static const std::vector<std::string> RESULTS_CSV = {
-    "seed", "exit_code", "stopped_at", "final_test_nll", "final_jeffreys", "best_test_nll", "best_step", "best_jeffreys",
-    "final_train_nll", "final_lambda", "eps", "seconds", "dir"};
+static const std::vector<std::string> RESULTS_CSV = {"seed", "exit_code", "stopped_at", "final_test_nll",
+                                                      "final_jeffreys", "best_test_nll", "best_step", "best_jeffreys",
+                                                      "final_train_nll", "final_lambda", "eps", "seconds", "dir"};
 
-static Axis data_axis(std::vector<Level> levels) { return {"data", "", "", {"--data"}, levels, {"8gaussians"}, "", false, ""}; }
+static Axis data_axis(std::vector<Level> levels) {
+    return {"data", "", "", {"--data"}, levels, {"8gaussians"}, "", false, ""};
+}
 static Axis method_axis(std::vector<Level> levels) { return {"method", "", "", {}, levels, {}, "", false, ""}; }
 
 // E1: does the adaptive method help when data are few? Its verdict lines count the cases.
@@ -107,12 +109,16 @@ static std::vector<Experiment> make_experiments() {
                 {{"final test NLL", Q::final_nll}, {"best test NLL", Q::best_nll}, {"rise", Q::rise},
                  {"final Jeffreys", Q::final_jef}, {"best Jeffreys", Q::best_jef}, {"stopped", Q::stopped}}};
     e1.figures = {
-        {K::curves, {"data", "n_train"}, "method", "{data}-n{n_train}-test-nll.svg", "{data}, {n_train} training points: test NLL", "test_nll"},
-        {K::curves, {"data", "n_train"}, "method", "{data}-n{n_train}-jeffreys.svg", "{data}, {n_train} training points: true Jeffreys divergence", "jeffreys"},
+        {K::curves, {"data", "n_train"}, "method", "{data}-n{n_train}-test-nll.svg",
+         "{data}, {n_train} training points: test NLL", "test_nll"},
+        {K::curves, {"data", "n_train"}, "method", "{data}-n{n_train}-jeffreys.svg",
+         "{data}, {n_train} training points: true Jeffreys divergence", "jeffreys"},
         {K::density, {"data", "n_train"}, "method", "{data}-n{n_train}-density.png", "", ""},
-        {K::versus, {"data"}, "method", "{data}-final-test-nll.svg", "{data}: final test NLL against the training-set size",
+        {K::versus, {"data"}, "method", "{data}-final-test-nll.svg",
+         "{data}: final test NLL against the training-set size",
          "final test NLL (nats)", Q::final_nll, "n_train", LogY::no},
-        {K::versus, {"data"}, "method", "{data}-final-jeffreys.svg", "{data}: final true Jeffreys against the training-set size",
+        {K::versus, {"data"}, "method", "{data}-final-jeffreys.svg",
+         "{data}: final true Jeffreys against the training-set size",
          "final Jeffreys (nats)", Q::final_jef, "n_train", LogY::yes}};
     e1.figures[2].first_only = true;  // the densities at the smallest size
     e1.summary = e1_summary;
@@ -135,14 +141,19 @@ static std::vector<Experiment> make_experiments() {
                 {{"final test NLL", Q::final_nll}, {"best test NLL", Q::best_nll}, {"final Jeffreys", Q::final_jef},
                  {"best Jeffreys", Q::best_jef}, {"final reverse KL", Q::final_rev}, {"stopped", Q::stopped}}};
     e2.figures = {
-        {K::curves, {"data", "method"}, "lr", "{data}-{method}-test-nll.svg", "{data}, {method}: test NLL for each learning rate", "test_nll"},
-        {K::curves, {"data", "method"}, "lr", "{data}-{method}-jeffreys.svg", "{data}, {method}: true Jeffreys for each learning rate", "jeffreys"},
-        {K::versus, {"data"}, "method", "{data}-final-test-nll-vs-lr.svg", "{data}: final test NLL against the learning rate",
+        {K::curves, {"data", "method"}, "lr", "{data}-{method}-test-nll.svg",
+         "{data}, {method}: test NLL for each learning rate", "test_nll"},
+        {K::curves, {"data", "method"}, "lr", "{data}-{method}-jeffreys.svg",
+         "{data}, {method}: true Jeffreys for each learning rate", "jeffreys"},
+        {K::versus, {"data"}, "method", "{data}-final-test-nll-vs-lr.svg",
+         "{data}: final test NLL against the learning rate",
          "final test NLL (nats)", Q::final_nll, "lr", LogY::if_positive},
-        {K::versus, {"data"}, "method", "{data}-final-jeffreys-vs-lr.svg", "{data}: final true Jeffreys against the learning rate",
+        {K::versus, {"data"}, "method", "{data}-final-jeffreys-vs-lr.svg",
+         "{data}: final true Jeffreys against the learning rate",
          "final Jeffreys (nats)", Q::final_jef, "lr", LogY::yes},
         {K::versus, {"data"}, "method", "{data}-final-rev-kl-vs-lr.svg",
-         "{data}: final reverse KL(p || true density) against the learning rate", "final reverse KL (nats)", Q::final_rev, "lr", LogY::yes}};
+         "{data}: final reverse KL(p || true density) against the learning rate", "final reverse KL (nats)",
+         Q::final_rev, "lr", LogY::yes}};
     for (int k : {0, 1}) e2.figures[k].label = "lr {lr}";
 
     Experiment e3;
@@ -156,10 +167,12 @@ static std::vector<Experiment> make_experiments() {
     e3.grid = Grid::one_at_a_time;  // the base values are the defaults of `symkl train`
     e3.axes = {{"eps_margin", "eps", "eps_margin", {"--eps-margin"}, {"-1", "-0.5", "0", "0.5", "1"}, {"-0.5", "0"},
                 "eps margin (nats above the kNN entropy)", false, "0"},
-               {"alpha", "alpha", "alpha", {"--alpha"}, {"0.1", "1", "10", "inf"}, {"1", "inf"}, "alpha (inf = hard constraint)", true, "1"},
-               {"samples", "M", "samples", {"--samples"}, {"64", "256", "1024"}, {"64", "256"}, "samples M per step", true, "256"},
-               {"method", "", "proxy", {}, {{"jeffreys-ebm", {}, "ebm"}, {"jeffreys-flow", {}, "flow"}}, {}, "proxy", false,
-                "jeffreys-ebm"}};
+               {"alpha", "alpha", "alpha", {"--alpha"}, {"0.1", "1", "10", "inf"}, {"1", "inf"},
+                "alpha (inf = hard constraint)", true, "1"},
+               {"samples", "M", "samples", {"--samples"}, {"64", "256", "1024"}, {"64", "256"}, "samples M per step",
+                true, "256"},
+               {"method", "", "proxy", {}, {{"jeffreys-ebm", {}, "ebm"}, {"jeffreys-flow", {}, "flow"}}, {}, "proxy",
+                false, "jeffreys-ebm"}};
     e3.references = {"mle"};
     e3.csv = RESULTS_CSV;
     e3.summary = e3_summary;

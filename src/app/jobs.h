@@ -18,11 +18,11 @@ struct Training {
 };
 
 struct Job {
-    std::string label;    // what the run is, for progress lines: "jeffreys-ebm seed 3"
+    std::string label;  // what the run is, for progress lines: "jeffreys-ebm seed 3"
     RunSettings s;
     RunResult r;
-    double seconds = 0;   // wall time of the run
-    double cost = 1;      // relative cost: the pool starts the dearest runs first
+    double seconds = 0;  // wall time of the run
+    double cost = 1;     // relative cost: the pool starts the dearest runs first
 };
 
 // Trains every job with `train` on min(jobs_n, jobs.size()) workers; `threads` is the

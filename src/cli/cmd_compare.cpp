@@ -55,7 +55,8 @@ int cmd_compare(int argc, char** argv) {
     if (methods.empty()) a.fail("--methods", "is empty");
     for (const std::string& m : methods)
         if (RunSettings s; !set_method(m, s))
-            a.fail("--methods", "has '" + m + "': use mle, wgan, jeffreys-ebm, jeffreys-flow, penalty-ebm or penalty-flow");
+            a.fail("--methods",
+                   "has '" + m + "': use mle, wgan, jeffreys-ebm, jeffreys-flow, penalty-ebm or penalty-flow");
 
     const Training training{read_training_options, run_training};
     const Experiment x = compare_experiment(methods, seeds);
@@ -65,6 +66,7 @@ int cmd_compare(int argc, char** argv) {
     std::fflush(stdout);
     run(r, jobs_n, false, base.quiet, training);
     const std::string md = write_outputs(r);
-    std::printf("\n%s\nper-run results in %s/results.csv, table in %s/summary.md\n", md.c_str(), out.c_str(), out.c_str());
+    std::printf("\n%s\nper-run results in %s/results.csv, table in %s/summary.md\n", md.c_str(), out.c_str(),
+                out.c_str());
     return r.failures ? 3 : 0;
 }

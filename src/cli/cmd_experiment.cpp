@@ -103,7 +103,8 @@ int cmd_experiment(int argc, char** argv) {
         std::printf("  %s: %zu runs in %.1f min wall (%.1f run-minutes)%s\n", x.name.c_str(), r.jobs.size(),
                     r.wall / 60, cpu / 60, r.failures ? " - some runs failed or stopped, see results.csv" : "");
         write_outputs(r);
-        std::printf("  wrote %s/summary.md, %s/results.csv and %s/fig/\n\n", r.dir.c_str(), r.dir.c_str(), r.dir.c_str());
+        std::printf("  wrote %s/summary.md, %s/results.csv and %s/fig/\n\n", r.dir.c_str(), r.dir.c_str(),
+                    r.dir.c_str());
         std::fflush(stdout);
         unreadable += r.unreadable;
     }
