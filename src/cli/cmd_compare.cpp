@@ -1,21 +1,15 @@
 // cmd_compare.cpp — `symkl compare`: several methods × several seeds with the same data,
 // architecture and step budget; a table of the median and range of the final test NLL
-// and true Jeffreys divergence. Runs go in parallel processes' worth of threads (--jobs).
-#include <algorithm>
-#include <cmath>
+// and true Jeffreys divergence. A one-axis experiment table (app/experiments.cpp) run by
+// the experiment runner.
 #include <cstdio>
 #include <string>
 #include <vector>
 
-#include "cli/args.h"
+#include "app/experiment.h"
+#include "app/args.h"
 #include "cli/commands.h"
-#include "cli/jobs.h"
-#include "cli/run.h"
-#include "io/csv.h"
-#include "io/file.h"
-#include "plot/figures.h"
-#include "plot/metrics_file.h"
-#include "tensor/error.h"
+#include "app/run.h"
 
 static CommandSpec compare_spec() {
     CommandSpec c = {
@@ -40,14 +34,6 @@ static CommandSpec compare_spec() {
     return c;
 }
 
-static void parse_method(const Args& a, const std::string& name, RunSettings& s) {
-    if (!set_method(name, s))
-        a.fail("--methods", "has '" + name + "': use mle, wgan, jeffreys-ebm, jeffreys-flow, penalty-ebm or penalty-flow");
-}
-
-// The method part of a job's label "jeffreys-ebm seed 3".
-static std::string method_of(const Job& j) { return j.label.substr(0, j.label.find(' ')); }
-
 int cmd_compare(int argc, char** argv) {
     const CommandSpec spec = compare_spec();
     bool help = false;
@@ -63,76 +49,24 @@ int cmd_compare(int argc, char** argv) {
     const std::string out = a.str("--out");
     if (out.empty()) a.fail("--out", "must not be empty");
     std::vector<std::string> methods;
-    {
-        std::string list = a.str("--methods") + ",";
-        for (size_t b = 0, e; (e = list.find(',', b)) != std::string::npos; b = e + 1)
-            if (e > b) methods.push_back(list.substr(b, e - b));
-        if (methods.empty()) a.fail("--methods", "is empty");
-    }
-    std::vector<Job> jobs;
-    for (const std::string& m : methods) {
-        for (long seed = 0; seed < seeds; seed++) {
-            Job j;
-            j.label = m + " seed " + std::to_string(seed);
-            j.s = base;
-            parse_method(a, m, j.s);
-            j.s.seed = (uint64_t)seed;
-            j.s.out = out + "/" + m + "-seed" + std::to_string(seed);
-            jobs.push_back(j);
-        }
-    }
-    make_dirs(out);
+    const std::string list = a.str("--methods") + ",";
+    for (size_t b = 0, e; (e = list.find(',', b)) != std::string::npos; b = e + 1)
+        if (e > b) methods.push_back(list.substr(b, e - b));
+    if (methods.empty()) a.fail("--methods", "is empty");
+    for (const std::string& m : methods)
+        if (RunSettings s; !set_method(m, s))
+            a.fail("--methods",
+                   "has '" + m + "': use mle, wgan, jeffreys-ebm, jeffreys-flow, penalty-ebm or penalty-flow");
+
+    const Training training{read_training_options, run_training};
+    const Experiment x = compare_experiment(methods, seeds);
+    Results r = plan(x, a, {}, false, seeds, out, training);
     std::printf("symkl compare: %zu runs (%zu methods x %ld seeds) on %s, %ld steps each, %ld at a time\n",
-                jobs.size(), methods.size(), seeds, base.data.data.c_str(), base.steps, jobs_n);
+                r.jobs.size(), methods.size(), seeds, base.data.data.c_str(), base.steps, jobs_n);
     std::fflush(stdout);
-    const int failures = run_jobs(jobs, jobs_n, base.threads, base.quiet);
-
-    // one row per run, then the summary over seeds
-    std::string csv = "method,seed,exit_code,final_test_nll,final_jeffreys,final_fwd_kl,final_rev_kl,best_test_nll,"
-                      "best_step,final_train_nll,lambda,eps,seconds\n";
-    for (const Job& j : jobs) {
-        csv += method_of(j) + "," + std::to_string(j.s.seed) + "," + std::to_string(j.r.exit_code);
-        for (double v : {j.r.last.test_nll, j.r.last.jeffreys, j.r.last.fwd_kl, j.r.last.rev_kl, j.r.best.test_nll,
-                         (double)j.r.best_step, j.r.last.train_nll, j.r.lambda, j.r.eps, j.seconds})
-            csv += "," + csv_format(v);
-        csv += "\n";
-    }
-    write_file_atomic(out + "/results.csv", csv);
-
-    auto stats = [](const std::vector<double>& v) { return stats_text(stats_of(v)); };
-    std::string md = "| method | final test NLL | final Jeffreys | best test NLL | final train NLL |\n|---|---|---|---|---|\n";
-    for (const std::string& m : methods) {
-        std::vector<double> nll, jef, best, train;
-        for (const Job& j : jobs)
-            if (method_of(j) == m && j.r.exit_code == 0)
-                nll.push_back(j.r.last.test_nll), jef.push_back(j.r.last.jeffreys), best.push_back(j.r.best.test_nll),
-                    train.push_back(j.r.last.train_nll);
-        if (nll.empty()) {
-            md += "| " + m + " | (all runs failed) | | | |\n";
-            continue;
-        }
-        md += "| " + m + " | " + stats(nll) + " | " + stats(jef) + " | " + stats(best) + " | " + stats(train) + " |\n";
-    }
-    char head[512];
-    std::snprintf(head, sizeof head,
-                  "%s, %ld training points, %ld steps, seeds 0..%ld: median [min, max] over seeds (nats).\n\n",
-                  base.data.data.c_str(), base.data.n_train > 0 ? base.data.n_train : 200L, base.steps, seeds - 1);
-    write_file_atomic(out + "/summary.md", std::string(head) + md);
-    if (base.figures) {  // median and min-max band over seeds, one curve per method
-        std::vector<RunGroup> groups;
-        for (const std::string& m : methods) {
-            RunGroup g{m, {}};
-            for (const Job& j : jobs)
-                if (method_of(j) == m && j.r.exit_code == 0) g.runs.push_back(read_metrics(j.s.out + "/metrics.csv"));
-            if (!g.runs.empty()) groups.push_back(g);
-        }
-        try {
-            if (!groups.empty()) learning_curves(out, groups);
-        } catch (const symkl::Error& e) {
-            std::fprintf(stderr, "symkl: warning: figures not drawn: %s\n", e.what());
-        }
-    }
-    std::printf("\n%s%s\nper-run results in %s/results.csv, table in %s/summary.md\n", head, md.c_str(), out.c_str(),
+    run(r, jobs_n, false, base.quiet, training);
+    const std::string md = write_outputs(r);
+    std::printf("\n%s\nper-run results in %s/results.csv, table in %s/summary.md\n", md.c_str(), out.c_str(),
                 out.c_str());
-    return failures ? 3 : 0;
+    return r.failures ? 3 : 0;
 }

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "cli/args.h"
+#include "app/args.h"
 #include "cli/commands.h"
 #include "io/checkpoint.h"
 #include "io/csv.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/args.h"
+#include "app/args.h"
 #include "cli/commands.h"
 #include "plot/figures.h"
 #include "tensor/error.h"

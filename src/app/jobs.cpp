@@ -1,5 +1,5 @@
-// jobs.cpp — the worker pool of `compare` and `experiment`.
-#include "cli/jobs.h"
+// jobs.cpp — the worker pool of the experiment runner (`compare` and `experiment`).
+#include "app/jobs.h"
 
 #include <algorithm>
 #include <atomic>
@@ -12,7 +12,7 @@
 
 #include "tensor/error.h"
 
-int run_jobs(std::vector<Job>& jobs, long jobs_n, long threads, bool quiet) {
+int run_jobs(std::vector<Job>& jobs, long jobs_n, long threads, bool quiet, RunResult (*train)(RunSettings)) {
     const long total = threads > 0 ? threads : (long)std::max(1u, std::thread::hardware_concurrency());
     const long workers = std::max(1L, std::min<long>(jobs_n, (long)jobs.size()));
     for (Job& j : jobs) j.s.threads = std::max(1L, total / workers), j.s.quiet = true;
@@ -30,7 +30,7 @@ int run_jobs(std::vector<Job>& jobs, long jobs_n, long threads, bool quiet) {
             Job& j = jobs[order[k]];
             const auto t0 = std::chrono::steady_clock::now();
             try {
-                j.r = run_training(j.s);
+                j.r = train(j.s);
             } catch (const symkl::Error& e) {
                 j.r.exit_code = 2;
                 j.r.error = e.what();

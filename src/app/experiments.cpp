@@ -1,0 +1,228 @@
+// experiments.cpp — the experiments of docs/results.md (E1, E2, E3) and `symkl compare`
+// as tables for the runner of app/experiment.h. To add an experiment, add a table to
+// experiments() (and a summary function when its tables are not the generic ones); the
+// CLI (`symkl experiment NAME`) picks it up by name.
+#include <cstdio>
+
+#include "app/experiment.h"
+#include "plot/figures.h"
+#include "tensor/error.h"
+
+// The --quick preset: every experiment, unless the command line says otherwise.
+const Overrides QUICK_OPTIONS = {{"--steps", "200"}, {"--log-every", "50"}, {"--n-eval", "1000"}, {"--n-test", "2000"}};
+
+static const std::vector<std::string> RESULTS_CSV = {"seed", "exit_code", "stopped_at", "final_test_nll",
+                                                      "final_jeffreys", "best_test_nll", "best_step", "best_jeffreys",
+                                                      "final_train_nll", "final_lambda", "eps", "seconds", "dir"};
+
+static Axis data_axis(std::vector<Level> levels) {
+    return {"data", "", "", {"--data"}, levels, {"8gaussians"}, "", false, ""};
+}
+static Axis method_axis(std::vector<Level> levels) { return {"method", "", "", {}, levels, {}, "", false, ""}; }
+
+// E1: does the adaptive method help when data are few? Its verdict lines count the cases.
+static std::string e1_summary(const Results& r) {
+    std::string md = generic_summary(r);
+    int wins_nll = 0, wins_rise = 0, cases = 0;
+    for (const Level& dn : r.levels[0])
+        for (const Level& n : r.levels[1]) {
+            const Cell *mle = find_cell(r, {{"data", dn.value}, {"n_train", n.value}, {"method", "mle"}}),
+                       *adp = find_cell(r, {{"data", dn.value}, {"n_train", n.value}, {"method", "jeffreys-ebm"}});
+            if (!mle || !adp) continue;
+            auto med = [&](const Cell* c, Quantity q) { return stats_of(quantity_values(r, *c, q)).med; };
+            cases++;
+            wins_nll += med(adp, Quantity::final_nll) < med(mle, Quantity::final_nll);
+            wins_rise += med(adp, Quantity::rise) < med(mle, Quantity::rise);
+        }
+    char v[512];
+    std::snprintf(v, sizeof v,
+                  "**Counted over the %d (data, size) cases:** jeffreys-ebm's median final test NLL is below mle's in "
+                  "%d; its median rise is below mle's in %d.\n",
+                  cases, wins_nll, wins_rise);
+    return md + v;
+}
+
+// E3: one row per factor value, the mle reference last; per factor the final values
+// against it and the learning curves of its values.
+static std::string e3_summary(const Results& r) {
+    const Experiment& x = *r.x;
+    const Cell* mle = find_cell(r, {{"method", "mle"}});
+    std::vector<std::vector<std::string>> rows;
+    for (size_t f = 0; f < x.axes.size(); f++) {
+        const Axis& a = x.axes[f];
+        VersusLine line{"jeffreys", {}}, ref{"mle", {}, Dash::dashed};
+        std::vector<std::pair<std::string, const Cell*>> curves;
+        for (const Level& l : r.levels[f]) {
+            std::vector<std::pair<std::string, std::string>> where;
+            for (const Axis& b : x.axes) where.push_back({b.key, &b == &a ? l.value : b.base});
+            const Cell* c = find_cell(r, where);
+            if (!c) continue;
+            rows.push_back({a.name, l.shown(), quantity_text(r, *c, Quantity::final_nll),
+                            quantity_text(r, *c, Quantity::best_nll), quantity_text(r, *c, Quantity::final_jef),
+                            quantity_text(r, *c, Quantity::lambda), quantity_text(r, *c, Quantity::stopped)});
+            curves.push_back({a.name + " " + l.shown(), c});
+            char* end = nullptr;
+            const double v = std::strtod(l.value.c_str(), &end);
+            if (a.key != "method" && *end == '\0' && std::isfinite(v)) {
+                line.points.push_back({v, c});
+                if (mle) ref.points.push_back({v, mle});
+            }
+        }
+        if (!line.points.empty()) {
+            versus_figure(r, a.name + "-test-nll.svg", "final test NLL against " + a.title, a.title, {line, ref},
+                          Quantity::final_nll, "final test NLL (nats)", a.log_x, false);
+            versus_figure(r, a.name + "-jeffreys.svg", "final true Jeffreys against " + a.title, a.title, {line, ref},
+                          Quantity::final_jef, "final Jeffreys (nats)", a.log_x, true);
+        }
+        if (mle) curves.push_back({"mle", mle});
+        curves_figure(r, a.name + "-curves-test-nll.svg", "test NLL for each " + a.title, curves, "test_nll", false);
+        curves.pop_back();
+        if (a.name == "alpha" || a.name == "eps_margin")  // the settings of the constraint: how λ answers
+            curves_figure(r, a.name + "-curves-lambda.svg", "lambda for each " + a.title, curves, "lambda", false);
+    }
+    if (mle)
+        rows.push_back({"(reference)", "mle", quantity_text(r, *mle, Quantity::final_nll),
+                        quantity_text(r, *mle, Quantity::best_nll), quantity_text(r, *mle, Quantity::final_jef), "",
+                        quantity_text(r, *mle, Quantity::stopped)});
+    return header_md(r) + md_table({"factor", "value", "final test NLL", "best test NLL", "final Jeffreys",
+                                    "final lambda", "stopped"},
+                                   rows);
+}
+
+static std::vector<Experiment> make_experiments() {
+    using K = Figure::Kind;
+    using Q = Quantity;
+    Experiment e1;
+    e1.name = "E1";
+    e1.title = "small data (claim a)";
+    e1.description =
+        "Every method trains the same flow (K = 8 couplings, 2 x 64 ReLU conditioners) with the same budget on "
+        "training sets of several sizes; the test set has {n_test} fresh points and the Jeffreys divergence is "
+        "computed against the true density (Monte Carlo). 'rise' is the median over seeds of (final - best) test "
+        "NLL: how far a run has come back up from its best.";
+    e1.axes = {data_axis({"8gaussians", "moons", "rings"}),
+               {"n_train", "n", "n", {"--n-train"}, {"100", "300", "1000"}, {"100"}, "training points", true, ""},
+               method_axis({"mle", "penalty-ebm", "jeffreys-ebm", "jeffreys-flow"})};
+    e1.seeds = 5, e1.quick_seeds = 2;
+    e1.csv = RESULTS_CSV;
+    e1.table = {"data", {"n_train", "method"},
+                {{"final test NLL", Q::final_nll}, {"best test NLL", Q::best_nll}, {"rise", Q::rise},
+                 {"final Jeffreys", Q::final_jef}, {"best Jeffreys", Q::best_jef}, {"stopped", Q::stopped}}};
+    e1.figures = {
+        {K::curves, {"data", "n_train"}, "method", "{data}-n{n_train}-test-nll.svg",
+         "{data}, {n_train} training points: test NLL", "test_nll"},
+        {K::curves, {"data", "n_train"}, "method", "{data}-n{n_train}-jeffreys.svg",
+         "{data}, {n_train} training points: true Jeffreys divergence", "jeffreys"},
+        {K::density, {"data", "n_train"}, "method", "{data}-n{n_train}-density.png", "", ""},
+        {K::versus, {"data"}, "method", "{data}-final-test-nll.svg",
+         "{data}: final test NLL against the training-set size",
+         "final test NLL (nats)", Q::final_nll, "n_train", LogY::no},
+        {K::versus, {"data"}, "method", "{data}-final-jeffreys.svg",
+         "{data}: final true Jeffreys against the training-set size",
+         "final Jeffreys (nats)", Q::final_jef, "n_train", LogY::yes}};
+    e1.figures[2].first_only = true;  // the densities at the smallest size
+    e1.summary = e1_summary;
+
+    Experiment e2;
+    e2.name = "E2";
+    e2.title = "learning-rate sensitivity (claim b)";
+    e2.description =
+        "The learning rate of every model of a run (the flow, the proxy, the critic) is set to each value in turn; "
+        "everything else stays at the method's defaults (Adam betas: 0.9/0.999, WGAN 0.5/0.9). The reverse KL, "
+        "KL(p || true density), is what the WGAN's samples can be judged by: its test NLL and forward KL measure the "
+        "flow's density, which the WGAN never trains. Training set: {n_train} points.";
+    e2.defaults = {{"--n-train", "1000"}};
+    e2.axes = {data_axis({"8gaussians", "moons"}),
+               {"lr", "lr", "", {"--lr", "--proxy-lr", "--critic-lr"}, {"0.0001", "0.0003", "0.001", "0.003", "0.01"},
+                {"0.001", "0.01"}, "learning rate", true, ""},
+               method_axis({"mle", "jeffreys-ebm", "wgan"})};
+    e2.csv = RESULTS_CSV;
+    e2.table = {"data", {"lr", "method"},
+                {{"final test NLL", Q::final_nll}, {"best test NLL", Q::best_nll}, {"final Jeffreys", Q::final_jef},
+                 {"best Jeffreys", Q::best_jef}, {"final reverse KL", Q::final_rev}, {"stopped", Q::stopped}}};
+    e2.figures = {
+        {K::curves, {"data", "method"}, "lr", "{data}-{method}-test-nll.svg",
+         "{data}, {method}: test NLL for each learning rate", "test_nll"},
+        {K::curves, {"data", "method"}, "lr", "{data}-{method}-jeffreys.svg",
+         "{data}, {method}: true Jeffreys for each learning rate", "jeffreys"},
+        {K::versus, {"data"}, "method", "{data}-final-test-nll-vs-lr.svg",
+         "{data}: final test NLL against the learning rate",
+         "final test NLL (nats)", Q::final_nll, "lr", LogY::if_positive},
+        {K::versus, {"data"}, "method", "{data}-final-jeffreys-vs-lr.svg",
+         "{data}: final true Jeffreys against the learning rate",
+         "final Jeffreys (nats)", Q::final_jef, "lr", LogY::yes},
+        {K::versus, {"data"}, "method", "{data}-final-rev-kl-vs-lr.svg",
+         "{data}: final reverse KL(p || true density) against the learning rate", "final reverse KL (nats)",
+         Q::final_rev, "lr", LogY::yes}};
+    for (int k : {0, 1}) e2.figures[k].label = "lr {lr}";
+
+    Experiment e3;
+    e3.name = "E3";
+    e3.title = "what the adaptive method depends on";
+    e3.description =
+        "jeffreys with the EBM proxy at its defaults (eps = kNN entropy + 0, alpha = 1, M = 256) on 8gaussians with "
+        "{n_train} training points; one factor varies at a time. mle is the reference.";
+    e3.set = {{"--data", "8gaussians"}};
+    e3.defaults = {{"--n-train", "300"}};
+    e3.grid = Grid::one_at_a_time;  // the base values are the defaults of `symkl train`
+    e3.axes = {{"eps_margin", "eps", "eps_margin", {"--eps-margin"}, {"-1", "-0.5", "0", "0.5", "1"}, {"-0.5", "0"},
+                "eps margin (nats above the kNN entropy)", false, "0"},
+               {"alpha", "alpha", "alpha", {"--alpha"}, {"0.1", "1", "10", "inf"}, {"1", "inf"},
+                "alpha (inf = hard constraint)", true, "1"},
+               {"samples", "M", "samples", {"--samples"}, {"64", "256", "1024"}, {"64", "256"}, "samples M per step",
+                true, "256"},
+               {"method", "", "proxy", {}, {{"jeffreys-ebm", {}, "ebm"}, {"jeffreys-flow", {}, "flow"}}, {}, "proxy",
+                false, "jeffreys-ebm"}};
+    e3.references = {"mle"};
+    e3.csv = RESULTS_CSV;
+    e3.summary = e3_summary;
+    return {e1, e2, e3};
+}
+
+const std::vector<Experiment>& experiments() {
+    static const std::vector<Experiment> all = make_experiments();
+    return all;
+}
+
+// compare: methods × seeds on one configuration; summary.md is the table it prints.
+static std::string compare_summary(const Results& r) {
+    const RunSettings& s = r.cells.front().s;
+    char head[512];
+    std::snprintf(head, sizeof head,
+                  "%s, %ld training points, %ld steps, seeds 0..%ld: median [min, max] over seeds (nats).\n\n",
+                  s.data.data.c_str(), s.data.n_train > 0 ? (long)s.data.n_train : 200L, s.steps, r.seeds - 1);
+    std::vector<std::vector<std::string>> rows;
+    std::vector<RunGroup> groups;  // the learning curves of the runs that finished, one group per method
+    for (const Cell& c : r.cells) {
+        std::vector<double> nll, jef, best, train;
+        RunGroup g{c.id, {}};
+        for (size_t i : c.runs)
+            if (r.jobs[i].r.exit_code == 0) {
+                const Outcome& o = r.out[i];
+                nll.push_back(o.final_nll), jef.push_back(o.final_jef), best.push_back(o.best_nll);
+                train.push_back(o.final_train), g.runs.push_back(o.table);
+            }
+        auto st = [](const std::vector<double>& v) { return stats_text(stats_of(v)); };
+        if (nll.empty()) rows.push_back({c.id, "(all runs failed)", "", "", ""});
+        else rows.push_back({c.id, st(nll), st(jef), st(best), st(train)}), groups.push_back(g);
+    }
+    if (s.figures) {
+        try {
+            if (!groups.empty()) learning_curves(r.dir, groups);
+        } catch (const symkl::Error& e) {
+            std::fprintf(stderr, "symkl: warning: figures not drawn: %s\n", e.what());
+        }
+    }
+    return head + md_table({"method", "final test NLL", "final Jeffreys", "best test NLL", "final train NLL"}, rows);
+}
+
+Experiment compare_experiment(const std::vector<std::string>& methods, long seeds) {
+    Experiment c;
+    c.axes = {method_axis(std::vector<Level>(methods.begin(), methods.end()))};
+    c.seeds = c.quick_seeds = seeds;
+    c.run_dir = "{cell}-seed{seed}";
+    c.csv = {"seed", "exit_code", "final_test_nll", "final_jeffreys", "final_fwd_kl", "final_rev_kl", "best_test_nll",
+             "best_step", "final_train_nll", "lambda", "eps", "seconds"};
+    c.summary = compare_summary;
+    return c;
+}

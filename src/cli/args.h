@@ -1,3 +1,0 @@
-// args.h — moved to src/app/args.h (kept so existing includes still work).
-#pragma once
-#include "app/args.h"
