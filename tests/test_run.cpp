@@ -247,10 +247,13 @@ TEST_CASE("options: the table's defaults are RunSettings' defaults, and config.j
         f.n_train = 200, f.dim = 2, f.resolved.eps = 2.8, f.resolved.sigma0 = 3;
         CHECK(json_write(settings_json(parsed, f), JsonStyle::Pretty) == json_write(settings_json(plain, f), JsonStyle::Pretty));
     }
-    // seeds: a string of digits both ways; an exact number ≤ 2^53 is read too
+    // seeds: an exact integer token both ways (also through the text of a config.json);
+    // a string of digits and an exact number ≤ 2^53 are read too
     uint64_t s = 0;
-    CHECK(seed_to_json(18446744073709551615ull).string == "18446744073709551615");
+    CHECK(json_write(seed_to_json(18446744073709551615ull), JsonStyle::Compact) == "18446744073709551615");
     CHECK((seed_from_json(seed_to_json(18446744073709551615ull), &s) && s == 18446744073709551615ull));
+    CHECK((seed_from_json(json_parse("9007199254740993", "t"), &s) && s == 9007199254740993ull));
+    CHECK((seed_from_json(Json::make_string("18446744073709551615"), &s) && s == 18446744073709551615ull));
     CHECK((seed_from_json(Json::make_number(9007199254740992.0), &s) && s == 9007199254740992ull));
     CHECK(!seed_from_json(Json::make_number(1.5), &s));
     CHECK(!seed_from_json(Json::make_number(-1), &s));

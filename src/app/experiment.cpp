@@ -10,6 +10,7 @@
 #include <map>
 #include <thread>
 
+#include "io/text.h"
 #include "io/checkpoint.h"
 #include "io/csv.h"
 #include "io/dataset.h"
@@ -51,7 +52,7 @@ RunSettings settings_for(const Args& cmdline, const Overrides& set, const Overri
     RunSettings s;
     t.read_options(a, s);
     if (!method.empty() && !set_method(method, s))
-        throw symkl::Error("symkl experiment: unknown method '" + method + "'");
+        throw symkl::Error("symkl experiment: unknown method '" + excerpt(method) + "'");
     return s;
 }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "io/file.h"
+#include "io/text.h"
 #include "tensor/error.h"
 
 std::string exact_text(double v) {
@@ -18,10 +19,11 @@ std::string exact_text(double v) {
     return buf;
 }
 
-Json seed_to_json(uint64_t seed) { return Json::make_string(std::to_string(seed)); }
+Json seed_to_json(uint64_t seed) { return Json::make_uint64(seed); }
 
 bool seed_from_json(const Json& v, uint64_t* out) {
-    if (v.is_number()) {
+    if (v.get_uint64(out)) return true;  // an integer token, read exactly
+    if (v.is_number()) {  // a number written in another form ("7.0", "1e3"): exact only up to 2^53
         if (!(v.number >= 0 && v.number <= 9007199254740992.0 && v.number == std::floor(v.number))) return false;
         *out = (uint64_t)v.number;
         return true;
@@ -271,7 +273,7 @@ bool parse_value(const Option& o, const std::string& t, Value& v, std::string& w
             break;
         case Kind::toggle: break;
     }
-    why += ", got '" + t + "'";
+    why += ", got '" + excerpt(t) + "'";
     return false;
 }
 

@@ -60,9 +60,10 @@ void apply_config(Args& a, const std::string& path);
 // for comparing the settings of two runs.
 std::vector<std::pair<std::string, std::string>> config_items(const Json& cfg);
 
-// The seed in config.json: written as a JSON string of its decimal digits (exact for
-// every 64-bit seed); read from such a string or from a number that is an exact integer
-// ≤ 2^53 (files of older versions). False for anything else.
+// The seed in config.json: written as an integer token (Json::make_uint64: exact for
+// every 64-bit seed, where a double would round 2^53 + 1); read from an integer token,
+// a string of decimal digits, or another number that is an exact integer ≤ 2^53 (files
+// of older versions). False for anything else.
 Json seed_to_json(uint64_t seed);
 bool seed_from_json(const Json& v, uint64_t* out);
 

@@ -9,6 +9,7 @@
 
 #include "app/files.h"
 #include "app/progress.h"
+#include "io/text.h"
 #include "io/checkpoint.h"
 #include "io/csv.h"
 #include "io/file.h"
@@ -108,7 +109,7 @@ static Resolved resolve(const RunSettings& s, const Dataset& d) {
         std::string fix;
         if (uses_proxy(s.trainer.method) && s.proxy_kind == ProxyKind::ebm && !s.sigma0) fix += "give --ebm-sigma0 S";
         if (uses_proxy(s.trainer.method) && !s.eps) fix += std::string(fix.empty() ? "give" : " and") + " --eps E";
-        throw symkl::Error("--data '" + s.data.data + "': " + e.what() + "; " + fix + " or use different data");
+        throw symkl::Error("--data '" + excerpt(s.data.data) + "': " + e.what() + "; " + fix + " or use different data");
     }
 }
 

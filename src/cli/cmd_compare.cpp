@@ -9,6 +9,7 @@
 #include "app/experiment.h"
 #include "app/args.h"
 #include "cli/commands.h"
+#include "io/text.h"
 #include "app/run.h"
 
 static CommandSpec compare_spec() {
@@ -56,7 +57,7 @@ int cmd_compare(int argc, char** argv) {
     for (const std::string& m : methods)
         if (RunSettings s; !set_method(m, s))
             a.fail("--methods",
-                   "has '" + m + "': use mle, wgan, jeffreys-ebm, jeffreys-flow, penalty-ebm or penalty-flow");
+                   "has '" + excerpt(m) + "': use mle, wgan, jeffreys-ebm, jeffreys-flow, penalty-ebm or penalty-flow");
 
     const Training training{read_training_options, run_training};
     const Experiment x = compare_experiment(methods, seeds);

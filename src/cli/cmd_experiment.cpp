@@ -11,6 +11,7 @@
 #include "app/experiment.h"
 #include "app/args.h"
 #include "cli/commands.h"
+#include "io/text.h"
 #include "app/run.h"
 #include "tensor/error.h"
 
@@ -74,7 +75,7 @@ int cmd_experiment(int argc, char** argv) {
     for (char& ch : which) ch = (char)std::toupper((unsigned char)ch);
     const auto& all = experiments();
     if (which != "ALL" && std::none_of(all.begin(), all.end(), [&](const Experiment& x) { return x.name == which; }))
-        throw symkl::Error("symkl experiment: unknown experiment '" + std::string(argv[2]) + "': use " + names);
+        throw symkl::Error("symkl experiment: unknown experiment '" + excerpt(argv[2]) + "': use " + names);
     bool help = false;
     const Args a = parse_args(spec, argc, argv, 3, &help);
     if (help) {

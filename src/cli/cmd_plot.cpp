@@ -8,6 +8,7 @@
 
 #include "app/args.h"
 #include "cli/commands.h"
+#include "io/text.h"
 #include "plot/figures.h"
 #include "tensor/error.h"
 
@@ -95,13 +96,13 @@ int cmd_plot(int argc, char** argv) {
     if (!a.has("--out")) a.fail("--out", "is required: the SVG file to write, e.g. --out test_nll.svg");
     const std::string out = a.str("--out"), y = a.str("--y");
     if (out.size() < 5 || out.compare(out.size() - 4, 4, ".svg") != 0)
-        a.fail("--out", "must name an .svg file, got '" + out + "'");
+        a.fail("--out", "must name an .svg file, got '" + excerpt(out) + "'");
     if (y.empty()) a.fail("--y", "must name a column, e.g. --y test_nll");
     const bool grouping = a.on("--group-by-label");
 
     std::vector<std::string> files;
     for (const std::string& e : split_list(a.str("--metrics"))) {
-        if (e.empty()) a.fail("--metrics", "has an empty entry in '" + a.str("--metrics") + "' (separate files with single commas)");
+        if (e.empty()) a.fail("--metrics", "has an empty entry in '" + excerpt(a.str("--metrics")) + "' (separate files with single commas)");
         for (const std::string& f : expand_entry(a, e)) files.push_back(f);
     }
     std::vector<std::string> labels;
@@ -111,7 +112,7 @@ int cmd_plot(int argc, char** argv) {
             a.fail("--labels", "gives " + std::to_string(labels.size()) + " labels for " + std::to_string(files.size()) +
                                    " metrics files (one label per file, in the same order)");
         for (const std::string& l : labels)
-            if (l.empty()) a.fail("--labels", "has an empty label in '" + a.str("--labels") + "'");
+            if (l.empty()) a.fail("--labels", "has an empty label in '" + excerpt(a.str("--labels")) + "'");
     } else {
         for (const std::string& f : files) labels.push_back(default_label(f, grouping));
     }
@@ -142,7 +143,7 @@ int cmd_plot(int argc, char** argv) {
     for (const Series& s : series)
         for (double v : s.y_med) any = any || std::isfinite(v);
     if (!any)
-        throw symkl::Error("symkl plot: column '" + y + "' is nan in every row of " +
+        throw symkl::Error("symkl plot: column '" + excerpt(y) + "' is nan in every row of " +
                            (files.size() == 1 ? files[0] : "all " + std::to_string(files.size()) + " files") +
                            ": nothing to draw (pick another --y)");
     // one unlabelled run needs no legend
