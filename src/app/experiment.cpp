@@ -133,6 +133,7 @@ Results plan(const Experiment& x, const Args& cmdline, const Overrides& extra, b
             j.s = c.s;
             j.s.seed = (uint64_t)seed;
             j.s.out = dir + "/" + replace_all(replace_all(x.run_dir, "{cell}", c.id), "{seed}", std::to_string(seed));
+            j.s.force = true;  // the experiment owns its run directories: a rerun replaces them
             j.cost = (double)c.s.steps * method_cost(c.method, c.s.trainer.samples);
             c.runs.push_back(r.jobs.size());
             r.jobs.push_back(j);

@@ -44,6 +44,7 @@ static CommandSpec experiment_spec() {
         "outputs (in DIR/<E>/):\n"
         "  runs/<cell>/seed<S>/   one run each, as `symkl train` writes it; repeat one with\n"
         "                         symkl train --config runs/<cell>/seed<S>/config.json --out X\n"
+        "                         (the experiment owns these: running it again replaces them)\n"
         "  results.csv            one row per run: its settings and final and best values\n"
         "  summary.md             the tables: median [min, max] over seeds\n"
         "  fig/                   the figures (SVG charts, PNG densities)\n"
