@@ -277,21 +277,6 @@ struct Parser {
         }
     }
 
-    // Length of the well-formed UTF-8 sequence at pos (Unicode table 3-7), or 0.
-    size_t utf8_length() const {
-        auto byte = [&](size_t i) { return i < s.size() ? (unsigned char)s[i] : 0u; };
-        auto in = [](unsigned b, unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
-        unsigned b0 = byte(pos), b1 = byte(pos + 1), b2 = byte(pos + 2), b3 = byte(pos + 3);
-        if (in(b0, 0xC2, 0xDF)) return in(b1, 0x80, 0xBF) ? 2 : 0;
-        if (b0 == 0xE0) return in(b1, 0xA0, 0xBF) && in(b2, 0x80, 0xBF) ? 3 : 0;
-        if (in(b0, 0xE1, 0xEC) || in(b0, 0xEE, 0xEF)) return in(b1, 0x80, 0xBF) && in(b2, 0x80, 0xBF) ? 3 : 0;
-        if (b0 == 0xED) return in(b1, 0x80, 0x9F) && in(b2, 0x80, 0xBF) ? 3 : 0;
-        if (b0 == 0xF0) return in(b1, 0x90, 0xBF) && in(b2, 0x80, 0xBF) && in(b3, 0x80, 0xBF) ? 4 : 0;
-        if (in(b0, 0xF1, 0xF3)) return in(b1, 0x80, 0xBF) && in(b2, 0x80, 0xBF) && in(b3, 0x80, 0xBF) ? 4 : 0;
-        if (b0 == 0xF4) return in(b1, 0x80, 0x8F) && in(b2, 0x80, 0xBF) && in(b3, 0x80, 0xBF) ? 4 : 0;
-        return 0;
-    }
-
     std::string string() {
         size_t start = pos;
         pos++;  // '"'
@@ -305,7 +290,7 @@ struct Parser {
             }
             if (c < 0x20) fail(pos, "control character " + describe(pos) + " in a string (must be escaped)");
             if (c >= 0x80) {
-                size_t n = utf8_length();
+                size_t n = utf8_length(s, pos);
                 if (n == 0) fail(pos, "invalid UTF-8 " + describe(pos) + " in a string");
                 out.append(s, pos, n);
                 pos += n;

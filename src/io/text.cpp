@@ -1,11 +1,8 @@
-// text.cpp — excerpt() for error messages (see text.h).
+// text.cpp — excerpt() for error messages and the UTF-8 check it shares with the JSON parser (see text.h).
 #include "io/text.h"
 
 #include <cstdio>
 
-namespace {
-
-// Length of the well-formed UTF-8 sequence starting at s[i] (Unicode table 3-7), or 0.
 size_t utf8_length(const std::string& s, size_t i) {
     auto byte = [&](size_t k) { return k < s.size() ? (unsigned char)s[k] : 0u; };
     auto in = [](unsigned b, unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
@@ -20,7 +17,6 @@ size_t utf8_length(const std::string& s, size_t i) {
     return 0;
 }
 
-}  // namespace
 
 std::string excerpt(const std::string& s, size_t max_chars) {
     std::string out;

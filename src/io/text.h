@@ -14,3 +14,7 @@
 // point. Backslashes are left as they are. No quotes are added:
 //   excerpt("a\tb") == "a\\tb",  excerpt(std::string(200, 'x')) == 60 x's + "…".
 std::string excerpt(const std::string& s, size_t max_chars = 60);
+
+// Length of the well-formed UTF-8 sequence starting at s[i] (Unicode table 3-7), or 0
+// (also 0 past the end). The JSON parser checks its strings with it.
+size_t utf8_length(const std::string& s, size_t i);
