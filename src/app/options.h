@@ -19,6 +19,8 @@
 // the data, the loop, and where its files go.
 struct RunSettings : FitConfig {
     DataSpec data;                    // data.n_train 0: automatic
+    std::string standardize = "auto"; // on, off, auto (on for a CSV file): app/data_prep.h
+    std::string dequantize = "auto";  // on, off, auto (a CSV's discrete integer columns)
     bool skip_nonfinite = false;      // skip a step with a non-finite term instead of stopping
     long steps = 2000, log_every = 100, n_eval = 10000, threads = 0;
     uint64_t seed = 0;

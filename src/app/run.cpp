@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include "app/data_prep.h"
 #include "app/files.h"
 #include "app/progress.h"
 #include "io/text.h"
@@ -80,13 +81,16 @@ void check_out_dir(const std::string& dir, const Json& cfg, bool force) {
 
 // Training settings recorded next to the weights (not the thread count: the file
 // must not depend on it).
-static Metadata training_metadata(const RunSettings& s, const Dataset& d, long step) {
-    return {{"role", "main"},
-            {"data", s.data.data},
-            {"method", method_name(s.trainer.method)},
-            {"n_train", std::to_string(d.train.rows)},
-            {"seed", std::to_string(s.seed)},
-            {"step", std::to_string(step)}};
+// The standardisation map goes with the models: they act on the standardised data.
+static Metadata training_metadata(const RunSettings& s, const Dataset& d, const DataPrep& prep, long step) {
+    Metadata m = {{"role", "main"},
+                  {"data", s.data.data},
+                  {"method", method_name(s.trainer.method)},
+                  {"n_train", std::to_string(d.train.rows)},
+                  {"seed", std::to_string(s.seed)},
+                  {"step", std::to_string(step)}};
+    for (const auto& kv : standardizer_metadata(prep.standardizer)) m.push_back(kv);
+    return m;
 }
 
 static const char* METRICS_HEADER =
@@ -116,7 +120,8 @@ static Resolved resolve(const RunSettings& s, const Dataset& d) {
 RunResult run_training(RunSettings s) {
     set_threads(s.threads);
     RunResult res;
-    const Dataset d = load_dataset(s.data, s.seed, "symkl train");
+    Dataset d = load_dataset(s.data, s.seed, "symkl train");
+    const DataPrep prep = prepare_data(d, s);  // --dequantize, --standardize (app/data_prep.h)
     const int D = d.train.cols;
     const Method method = s.trainer.method;
     const bool with_proxy = uses_proxy(method);
@@ -127,6 +132,7 @@ RunResult run_training(RunSettings s) {
     facts.resolved = res.resolved = resolve(s, d);
     facts.n_train = d.train.rows, facts.n_test = d.test.rows, facts.dim = D;
     res.eps = facts.resolved.eps, res.sigma0 = facts.resolved.sigma0;
+    res.dim = D, res.dequantized = (int)prep.dequantized.size(), res.standardized = !prep.standardizer.empty();
     FitModels m;
     fit_init(m, s, facts.resolved, d.train, init_rng, proxy_rng);
     Proxy& proxy = m.proxy;
@@ -137,7 +143,7 @@ RunResult run_training(RunSettings s) {
     EBMCache eval_ebm;
     if (with_proxy && proxy.kind == ProxyKind::ebm) ebm_cache_init(eval_ebm, proxy.ebm, 1024);
     EvalSet ev;
-    eval_set_init(ev, d.test, d.is_toy ? &d.toy : nullptr, (int)s.n_eval, eval_rng);
+    eval_set_init(ev, d.test, d.is_toy ? &d.toy : nullptr, (int)s.n_eval, eval_rng, &prep.standardizer);
     Tensor z_logz((int)s.n_eval, D);  // base draws for the EBM's log Z in checkpoints
     for (Real& v : z_logz.data) v = (Real)eval_rng.normal();
 
@@ -159,9 +165,9 @@ RunResult run_training(RunSettings s) {
     auto on_log = [&](const FitLog& l) {
         Metrics mt;
         evaluate(mt, m.flow, eval_cache, d.train, ev);
-        save_flow(model_path, m.flow, training_metadata(s, d, l.step));
+        save_flow(model_path, m.flow, training_metadata(s, d, prep, l.step));
         if (with_proxy) {
-            Metadata meta = training_metadata(s, d, l.step);
+            Metadata meta = training_metadata(s, d, prep, l.step);
             meta[0].second = "proxy";
             if (proxy.kind == ProxyKind::flow) {
                 save_flow(proxy_path, proxy.flow, meta);
@@ -173,7 +179,9 @@ RunResult run_training(RunSettings s) {
                 if (std::isfinite(lz.log_z)) save_ebm(proxy_path, proxy.ebm, meta);
             }
         }
-        metrics += metrics_row(l, mt, with_proxy ? t.lambda : NAN, method == Method::jeffreys ? t.u : NAN);
+        FitLog lg = l;  // the minibatch NLL in the data's units, as train_nll and test_nll
+        if (!prep.standardizer.empty()) lg.loss += prep.log_det;
+        metrics += metrics_row(lg, mt, with_proxy ? t.lambda : NAN, method == Method::jeffreys ? t.u : NAN);
         write_file_atomic(metrics_path, metrics);
         if (last_good < 0) write_file_atomic(s.out + "/config.json", config);
         last_good = l.step;

@@ -17,6 +17,9 @@ struct RunResult {
     long skipped = 0;
     int exit_code = 0;                // 0, or 3 when a non-finite term stopped the run
     std::string error;                // that message
+    int dim = 0;                      // the data's dimension
+    int dequantized = 0;              // columns dequantised (app/data_prep.h); all D: bits/dim is printed
+    bool standardized = false;        // trained on standardised data (NLLs are in the data's units all the same)
 };
 
 // Trains, writing into s.out (see check_out_dir). Throws symkl::Error for bad input

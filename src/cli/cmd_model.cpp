@@ -68,6 +68,7 @@ struct LoadedModel {
     double log_z = 0, log_z_ess = NAN;
     long log_z_samples = 0;
     uint64_t seed = 0;  // the training seed, from the metadata (0 if absent)
+    Standardizer prep;  // the model's first map u = (x − shift) / scale (empty: none; docs/checkpoint.md)
     int dim() const { return is_ebm ? ebm.cfg.dim : flow.cfg.dim; }
 };
 
@@ -94,6 +95,7 @@ static LoadedModel load_model(const Args& a) {
     } else {
         flow_from_safetensors(m.flow, st, m.path);
     }
+    m.prep = checkpoint_standardizer(st, m.dim(), m.path);
     return m;
 }
 
@@ -105,8 +107,9 @@ static void note_log_z(const LoadedModel& m) {
                      m.log_z, m.path.c_str(), m.log_z_samples, m.log_z_ess);
 }
 
-// log p(x) (or log q(x)) for every row of x, in chunks of 1024.
-static void model_log_prob(Real* out, const Tensor& x, LoadedModel& m) {
+// The log-density of the model proper (the flow or the EBM, without the standardisation
+// map) for every row of x, in chunks of 1024.
+static void model_log_prob_raw(Real* out, const Tensor& x, LoadedModel& m) {
     const int n = x.rows, chunk = 1024;
     if (m.is_ebm) {
         EBMCache c;
@@ -124,6 +127,17 @@ static void model_log_prob(Real* out, const Tensor& x, LoadedModel& m) {
         const int b = n - s < chunk ? n - s : chunk;
         flow_log_prob(out + s, x.row(s), m.flow, c, b);
     }
+}
+
+// log p(x) (or log q(x)) for every row of x. A standardised model takes
+// u = (x − shift) / scale: log p(x) = log p_u(u) − Σ log scale_j.
+static void model_log_prob(Real* out, const Tensor& x, LoadedModel& m) {
+    if (m.prep.empty()) return model_log_prob_raw(out, x, m);
+    Tensor u = x;
+    standardize(u, m.prep);
+    model_log_prob_raw(out, u, m);
+    const double log_det = standardizer_log_det(m.prep);
+    for (int i = 0; i < x.rows; i++) out[i] = (Real)((double)out[i] - log_det);
 }
 
 static const CommandSpec EVAL = {
@@ -199,8 +213,10 @@ int cmd_eval(int argc, char** argv) {
         Rng eval_rng = master.split();  // the stream `train` uses for its evaluation draws
         FlowCache cache;
         flow_cache_init(cache, m.flow, 1024);
-        eval_set_init(ev, d.test, d.is_toy ? &d.toy : nullptr, (int)n_eval, eval_rng);
-        evaluate(r, m.flow, cache, d.test, ev);
+        Tensor u = d.test;  // what the flow sees: the standardised points, if the model standardises
+        standardize(u, m.prep);
+        eval_set_init(ev, u, d.is_toy ? &d.toy : nullptr, (int)n_eval, eval_rng, &m.prep);
+        evaluate(r, m.flow, cache, u, ev);
         if (!std::isfinite(r.test_nll)) model_log_prob(lq.data(), d.test, m);  // only to say where
     }
 
@@ -281,6 +297,11 @@ int cmd_sample(int argc, char** argv) {
     for (long s = 0; s < n; s += chunk) {
         const int b = (int)(n - s < chunk ? n - s : chunk);
         flow_sample(x.row((int)s), lp.data() + s, z.row((int)s), flow, cache, b);
+    }
+    if (!m.prep.empty()) {  // back to the data's units: x = shift + scale · u
+        unstandardize(x, m.prep);
+        const double log_det = standardizer_log_det(m.prep);
+        for (Real& v : lp) v = (Real)((double)v - log_det);
     }
     std::vector<std::string> header = column_names("x", D);
     Tensor xl((int)n, D + (with_lp ? 1 : 0));

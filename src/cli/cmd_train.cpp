@@ -68,6 +68,9 @@ static int report(const RunSettings& s, const RunResult& r) {
     print_metrics(label, r.last);
     std::snprintf(label, sizeof label, "best (step %ld):", r.best_step);
     print_metrics(label, r.best);
+    if (r.dim > 0 && r.dequantized == r.dim)  // every column discrete: the usual unit for images
+        std::printf("bits per dimension (test NLL / (D ln 2), D = %d, dequantised data): final %.4f, best %.4f\n",
+                    r.dim, r.last.test_nll / (r.dim * std::log(2.0)), r.best.test_nll / (r.dim * std::log(2.0)));
     if (s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty)
         std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps, r.resolved.eps_auto ? " (kNN entropy of the training set)" : "",
                     r.lambda, s.trainer.method == Method::jeffreys ? ", u " : "",

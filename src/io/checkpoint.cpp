@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 
@@ -185,6 +186,7 @@ void flow_from_safetensors(Flow& f, const SafeTensors& st, const std::string& pa
         throw symkl::Error(path + ": metadata 'scale' = '" + scale + "' is not tanh or exp" + kCorruptMeta);
     meta_real(st, "clamp", 0, true, INFINITY, path, cfg.clamp, true);
     checkpoint_record(st, path);
+    checkpoint_standardizer(st, cfg.dim, path);
 
     // Couplings alternate the conditioning half (flow.cpp): D/2 → 2(D − D/2), then D − D/2 → 2·(D/2).
     const uint64_t D = (uint64_t)cfg.dim, K = (uint64_t)cfg.layers, H = (uint64_t)cfg.hidden, L = (uint64_t)cfg.depth;
@@ -244,6 +246,7 @@ void ebm_from_safetensors(EBM& e, const SafeTensors& st, const std::string& path
         throw symkl::Error(path + ": metadata 'act' = '" + act + "' is not relu, tanh or silu" + kCorruptMeta);
     meta_real(st, "sigma0", 0, true, INFINITY, path, cfg.sigma0, true);
     checkpoint_record(st, path);
+    checkpoint_standardizer(st, cfg.dim, path);
 
     const uint64_t D = (uint64_t)cfg.dim, H = (uint64_t)cfg.hidden, L = (uint64_t)cfg.depth;
     check_sizes(st, 2 * (L + 1), mlp_params(D, H, L, 1),
@@ -259,4 +262,56 @@ void ebm_from_safetensors(EBM& e, const SafeTensors& st, const std::string& path
     ebm_build(g, cfg);
     params_from_safetensors(g.params, st, "", path);
     e = std::move(g);
+}
+
+// The shortest of %.15g / %.17g that reads back to the same double.
+static std::string exact_number(double v) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.15g", v);
+    if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+Metadata standardizer_metadata(const Standardizer& s) {
+    if (s.empty()) return {};
+    std::string shift, scale;
+    for (size_t j = 0; j < s.shift.size(); j++) {
+        shift += (j ? "," : "") + exact_number(s.shift[j]);
+        scale += (j ? "," : "") + exact_number(s.scale[j]);
+    }
+    return {{"standardize_shift", shift}, {"standardize_scale", scale}};
+}
+
+Standardizer checkpoint_standardizer(const SafeTensors& st, int dim, const std::string& path) {
+    const std::string* shift = st.meta("standardize_shift");
+    const std::string* scale = st.meta("standardize_scale");
+    Standardizer s;
+    if (!shift && !scale) return s;
+    if (!shift || !scale)
+        throw symkl::Error(path + ": metadata has '" + std::string(shift ? "standardize_shift" : "standardize_scale") +
+                           "' without '" + (shift ? "standardize_scale" : "standardize_shift") + "'" + kCorruptMeta);
+    auto parse = [&](const std::string& key, const std::string& text, bool positive, std::vector<double>& out) {
+        size_t begin = 0;
+        for (;;) {
+            const size_t comma = text.find(',', begin);
+            const std::string field = text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
+            double v = 0;
+            if (!parse_finite(field, v) || (positive && !(v > 0)))
+                throw symkl::Error(path + ": metadata '" + key + "' value " + std::to_string(out.size() + 1) + " = '" +
+                                   field.substr(0, 60) + "' is not " + (positive ? "a positive number" : "a finite number") +
+                                   kCorruptMeta);
+            out.push_back(v);
+            if (out.size() > (size_t)dim)
+                break;
+            if (comma == std::string::npos) break;
+            begin = comma + 1;
+        }
+        if (out.size() != (size_t)dim)
+            throw symkl::Error(path + ": metadata '" + key + "' holds " + (out.size() > (size_t)dim ? "more than " : "") +
+                               std::to_string(out.size() > (size_t)dim ? dim : (int)out.size()) +
+                               " numbers, but the model is " + std::to_string(dim) + "-dimensional" + kCorruptMeta);
+    };
+    parse("standardize_shift", *shift, false, s.shift);
+    parse("standardize_scale", *scale, true, s.scale);
+    return s;
 }

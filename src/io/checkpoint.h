@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "data/prep.h"
 #include "flow/flow.h"
 #include "proxy/ebm.h"
 
@@ -56,3 +57,14 @@ CheckpointRecord checkpoint_record(const SafeTensors& st, const std::string& pat
 
 // The "format" metadata of a checkpoint ("symkl-flow-1", "symkl-ebm-1"), or "" if absent.
 std::string checkpoint_format(const SafeTensors& st);
+
+// The standardisation map of a model (data/prep.h) in a checkpoint's metadata:
+//   standardize_shift   the D column means, comma-separated, each an exact decimal
+//   standardize_scale   the D column standard deviations, likewise (> 0)
+// The model's flow (or proxy) acts on u = (x − shift) / scale. Empty map: no keys.
+Metadata standardizer_metadata(const Standardizer& s);
+// The map stored in a checkpoint (empty when it has neither key: the model acts on x
+// itself, as every checkpoint before the keys existed). Throws symkl::Error naming the
+// file and the key for one key without the other, a count other than `dim`, or a
+// value that is not a finite number (a scale not positive).
+Standardizer checkpoint_standardizer(const SafeTensors& st, int dim, const std::string& path);

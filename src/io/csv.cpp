@@ -98,7 +98,7 @@ bool is_blank(const std::string& line) {
 
 }  // namespace
 
-Tensor read_csv(const std::string& path_arg) {
+Tensor read_csv(const std::string& path_arg, std::vector<std::string>* header) {
     std::string text = read_input(path_arg);
     const std::string path = input_name(path_arg);  // "stdin" for "-"
     if (text.empty())
@@ -140,6 +140,7 @@ Tensor read_csv(const std::string& path_arg) {
     }
     const size_t cols = fields.size();
     const size_t first = has_header ? 1 : 0;
+    if (header) *header = has_header ? fields : std::vector<std::string>();
     const size_t rows = used - first;
     if (rows == 0)
         throw symkl::Error(path + ": has a header on line 1 but no data rows (add at least two rows of numbers below it)");

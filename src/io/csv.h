@@ -21,7 +21,8 @@
 // Reads a numeric CSV into a (rows, cols) Tensor. Throws symkl::Error for
 // non-numeric, empty, NaN/Inf or overflowing fields, ragged rows, blank lines
 // before the end, an empty or header-only file, and fewer than 2 data rows.
-Tensor read_csv(const std::string& path);
+// `header` (when not null) receives the header's names, or nothing without a header.
+Tensor read_csv(const std::string& path, std::vector<std::string>* header = nullptr);
 
 // read_csv, then checks the column count against `expected_cols`; `what` names
 // the consumer for the message: "x.csv: has 3 columns but the model is

@@ -31,7 +31,7 @@ Dataset load_dataset(const DataSpec& spec, uint64_t seed, const std::string& who
     if (!looks_like_path(spec.data))
         throw symkl::Error(who + ": --data '" + spec.data + "' is neither a data set (" + toy_names() +
                            ") nor a CSV file path");
-    const Tensor all = read_csv(spec.data);
+    const Tensor all = read_csv(spec.data, &d.columns);
     const int N = all.rows, D = all.cols;
     if (D < 2)
         throw symkl::Error(spec.data + ": has " + std::to_string(D) +

@@ -7,6 +7,7 @@
 // the rest (or the first n_train of it) trains. There is no true density.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "data/toy.h"
 #include "tensor/rng.h"
@@ -16,6 +17,7 @@ struct Dataset {
     bool is_toy = false;
     Toy toy = Toy::gaussians8;
     Tensor train, test;
+    std::vector<std::string> columns;  // a CSV's header names (empty without a header, and for generated data)
 };
 
 struct DataSpec {

@@ -7,14 +7,17 @@
 #include "tensor/rng.h"
 #include "train/train.h"
 
-void eval_set_init(EvalSet& e, const Tensor& test, const Toy* toy, int n_rev, Rng& rng) {
+void eval_set_init(EvalSet& e, const Tensor& test, const Toy* toy, int n_rev, Rng& rng, const Standardizer* prep) {
     e.test = test;
+    e.prep = prep ? *prep : Standardizer{};
     e.has_fwd = toy && toy_has_density(*toy);
     e.has_rev = e.has_fwd && toy_has_reverse_kl(*toy);
     if (toy) e.toy = *toy;
     if (e.has_fwd) {
         e.test_logpi.resize((size_t)test.rows);
-        toy_log_density(e.toy, test, e.test_logpi.data());
+        Tensor raw = test;
+        unstandardize(raw, e.prep);
+        toy_log_density(e.toy, raw, e.test_logpi.data());
     }
     if (e.has_rev) {
         e.z.resize(n_rev, test.cols);
@@ -29,6 +32,8 @@ void evaluate(Metrics& m, const Flow& f, FlowCache& cache, const Tensor& train, 
     const double nan = std::numeric_limits<double>::quiet_NaN();
     m.train_nll = mean_nll(f, cache, train, e.nll_scratch);
     m.test_nll = mean_nll(f, cache, e.test, e.nll_scratch);
+    const double log_det = standardizer_log_det(e.prep);  // −log|det ∂u/∂x|: to the data's units
+    if (!e.prep.empty()) m.train_nll += log_det, m.test_nll += log_det;
     m.fwd_kl = m.rev_kl = m.jeffreys = nan;
     if (e.has_fwd) {
         // E_π[log π − log p] = mean log π(test) + test NLL
@@ -41,6 +46,10 @@ void evaluate(Metrics& m, const Flow& f, FlowCache& cache, const Tensor& train, 
         for (int start = 0; start < n; start += chunk) {
             const int b = n - start < chunk ? n - start : chunk;
             flow_sample(e.xs.row(start), e.lp.data() + start, e.z.row(start), f, cache, b);
+        }
+        if (!e.prep.empty()) {
+            unstandardize(e.xs, e.prep);
+            for (Real& v : e.lp) v = (Real)((double)v - log_det);
         }
         toy_log_density(e.toy, e.xs, e.logpi.data());
         double s = 0;

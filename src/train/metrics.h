@@ -13,6 +13,7 @@
 #pragma once
 #include <vector>
 
+#include "data/prep.h"
 #include "data/toy.h"
 #include "flow/flow.h"
 #include "objectives/jeffreys.h"
@@ -29,6 +30,11 @@ struct EvalSet {
     std::vector<Real> lp;             // log p
     std::vector<double> logpi;        // log π at the samples
     std::vector<Real> nll_scratch;    // per-point log p for the NLLs
+    // The model's fixed first bijector (data/prep.h; empty: none). The flow sees standardised
+    // points (test above, and the train set given to evaluate); the NLLs and KLs are in the
+    // data's own units: log p(x) = log p_flow(u) − Σ log σ_j, and samples are mapped back to x
+    // before log π is taken.
+    Standardizer prep;
 };
 
 struct Metrics {
@@ -37,7 +43,10 @@ struct Metrics {
 };
 
 // Fixes the evaluation material. With `toy` null (CSV data) only NLLs are reported.
-void eval_set_init(EvalSet& e, const Tensor& test, const Toy* toy, int n_rev, Rng& rng);
+// With `prep` (a standardised model), `test` holds the standardised test points; log π
+// is taken at the points mapped back to the data's units.
+void eval_set_init(EvalSet& e, const Tensor& test, const Toy* toy, int n_rev, Rng& rng,
+                   const Standardizer* prep = nullptr);
 
 void evaluate(Metrics& m, const Flow& f, FlowCache& cache, const Tensor& train, EvalSet& e);
 
