@@ -149,6 +149,9 @@ static const CommandSpec EVAL = {
     "its test set, so the numbers match its last metrics row). CSV data: every row is evaluated.\n"
     "An energy-based proxy has no sampler: its reverse KL is not reported, and its log q uses\n"
     "the log Z estimate stored in the checkpoint (printed as a note).\n"
+    "A model trained on standardised columns (CSV data; the map is in the checkpoint) is\n"
+    "evaluated on the data as given, in its own units: log p(x) = log p_flow(u) - sum log std.\n"
+    "No dequantisation noise is added (docs/data.md).\n"
     "A test NLL or KL that is NaN or infinite is exit code 4, with the number of points at fault.\n",
     {
         {"--model", "FILE", "", "a model.safetensors written by symkl train"},
@@ -261,6 +264,7 @@ static const CommandSpec SAMPLE = {
     "symkl sample (--model FILE | --proxy-model FILE) --n N --out FILE.csv [--seed S] [--with-logprob]",
     "A flow proxy can be sampled like the main model; an energy-based proxy cannot (it has no\n"
     "exact sampler). With --out - the CSV goes to stdout and the note to stderr.\n"
+    "A standardised model's samples are mapped back to the data's units (x = mean + std * u).\n"
     "Points that are NaN or infinite (a model whose weights overflow) are exit code 4: nothing\n"
     "is written, the message says how many and the first.\n",
     {
@@ -328,6 +332,7 @@ static const CommandSpec LOGPROB = {
     "symkl logprob (--model FILE | --proxy-model FILE) --in X.csv --out LP.csv",
     "For an energy-based proxy, log q(x) = -E(x) - log Z uses the log Z estimate stored in the\n"
     "checkpoint (importance sampling with the main flow as proposal); a note on stderr says so.\n"
+    "A standardised model (its map is in the checkpoint) takes x in the data's own units.\n"
     "--in - reads stdin, --out - writes stdout (notes go to stderr). A log p(x) that is NaN or\n"
     "infinite (a point far outside the model's range) is exit code 4: nothing is written, the\n"
     "message says how many rows and the first.\n",
