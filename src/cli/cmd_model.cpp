@@ -68,6 +68,7 @@ struct LoadedModel {
     double log_z = 0, log_z_ess = NAN;
     long log_z_samples = 0;
     uint64_t seed = 0;  // the training seed, from the metadata (0 if absent)
+    std::vector<std::string> columns;  // the training CSV's column names (empty: none stored)
     Standardizer prep;  // the model's first map u = (x − shift) / scale (empty: none; docs/checkpoint.md)
     int dim() const { return is_ebm ? ebm.cfg.dim : flow.cfg.dim; }
 };
@@ -96,7 +97,33 @@ static LoadedModel load_model(const Args& a) {
         flow_from_safetensors(m.flow, st, m.path);
     }
     m.prep = checkpoint_standardizer(st, m.dim(), m.path);
+    m.columns = checkpoint_columns(st, m.dim(), m.path);
     return m;
+}
+
+// The points of a CSV for the model: when the model knows its columns' names and the
+// file's header has them all, those columns by name (any order, other columns left out);
+// otherwise the file's columns as they are, which must be the model's dimension.
+static Tensor read_points(const std::string& path, const LoadedModel& m) {
+    std::vector<std::string> header;
+    Tensor t = read_csv(path, &header);
+    if (!m.columns.empty() && !header.empty() && header != m.columns) {
+        std::vector<int> at;
+        for (const std::string& name : m.columns)
+            for (size_t j = 0; j < header.size(); j++)
+                if (header[j] == name) {
+                    at.push_back((int)j);
+                    break;
+                }
+        if (at.size() == m.columns.size()) {
+            Tensor picked(t.rows, (int)at.size());
+            for (int i = 0; i < t.rows; i++)
+                for (size_t k = 0; k < at.size(); k++) picked.at(i, (int)k) = t.at(i, at[k]);
+            return picked;
+        }
+    }
+    require_cols(t, path, m.dim(), "the model");
+    return t;
 }
 
 static void note_log_z(const LoadedModel& m) {
@@ -149,6 +176,8 @@ static const CommandSpec EVAL = {
     "its test set, so the numbers match its last metrics row). CSV data: every row is evaluated.\n"
     "An energy-based proxy has no sampler: its reverse KL is not reported, and its log q uses\n"
     "the log Z estimate stored in the checkpoint (printed as a note).\n"
+    "A CSV whose header has every column name the model stores (its training CSV's, after\n"
+    "--columns) is read by name: other columns are left out, the order does not matter.\n"
     "A model trained on standardised columns (CSV data; the map is in the checkpoint) is\n"
     "evaluated on the data as given, in its own units: log p(x) = log p_flow(u) - sum log std.\n"
     "No dequantisation noise is added (docs/data.md).\n"
@@ -187,7 +216,7 @@ int cmd_eval(int argc, char** argv) {
         d = load_dataset(spec, seed, "symkl eval");
     } else {
         d.name = data;
-        d.test = read_csv_dim(data, m.dim(), "the model");
+        d.test = read_points(data, m);
     }
     if (d.test.cols != m.dim())
         throw symkl::Error("symkl eval: " + data + " is " + std::to_string(d.test.cols) + "-dimensional but " + m.path +
@@ -260,7 +289,8 @@ int cmd_eval(int argc, char** argv) {
 
 static const CommandSpec SAMPLE = {
     "sample",
-    "Draw points x = T(z), z ~ N(0, I), from a trained flow and write them as CSV (header x0,x1,...).",
+    "Draw points x = T(z), z ~ N(0, I), from a trained flow and write them as CSV (header: the\n"
+    "training CSV's column names when the model stores them, else x0,x1,...).",
     "symkl sample (--model FILE | --proxy-model FILE) --n N --out FILE.csv [--seed S] [--with-logprob]",
     "A flow proxy can be sampled like the main model; an energy-based proxy cannot (it has no\n"
     "exact sampler). With --out - the CSV goes to stdout and the note to stderr.\n"
@@ -308,6 +338,10 @@ int cmd_sample(int argc, char** argv) {
         for (Real& v : lp) v = (Real)((double)v - log_det);
     }
     std::vector<std::string> header = column_names("x", D);
+    bool named = m.columns.size() == (size_t)D;  // the training CSV's names, where they read back as a header
+    for (const std::string& c : m.columns)
+        named = named && !c.empty() && c.find_first_of(",\"\r\n") == std::string::npos && c != "logp";
+    if (named) header = m.columns;
     Tensor xl((int)n, D + (with_lp ? 1 : 0));
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < D; j++) xl.at(i, j) = x.at(i, j);
@@ -339,7 +373,7 @@ static const CommandSpec LOGPROB = {
     {
         {"--model", "FILE", "", "a model.safetensors written by symkl train"},
         {"--proxy-model", "FILE", "", "a proxy.safetensors written by symkl train (instead of --model)"},
-        {"--in", "FILE", "", "input CSV with one numeric column per dimension (header optional; '-' = stdin)"},
+        {"--in", "FILE", "", "input CSV: the model's columns by name when its header has them all, else one numeric column per dimension ('-' = stdin)"},
         {"--out", "FILE", "", "output CSV ('-' = stdout)"},
         {"--threads", "T", "0", "OpenMP threads (0 = all cores)"},
     }};
@@ -351,7 +385,7 @@ int cmd_logprob(int argc, char** argv) {
     const std::string in = need(a, "--in"), out = need(a, "--out");
     set_threads(a.integer("--threads", 0, 4096));
     LoadedModel m = load_model(a);
-    const Tensor x = read_csv_dim(in, m.dim(), "the model");
+    const Tensor x = read_points(in, m);
     Tensor lp(x.rows, 1);
     model_log_prob(lp.ptr(), x, m);
     note_log_z(m);

@@ -32,6 +32,8 @@ static CommandSpec train_spec() {
         "  the map is saved in model.safetensors and NLLs are reported in the data's own units.\n"
         "  Columns of integers with at most 20 distinct values are named in a warning; --dequantize\n"
         "  auto adds U(0,1) noise to them (from the seed). Every column dequantised: bits/dim printed.\n"
+        "  --columns picks columns (a,b or 1-5 or -label); their names are saved in the checkpoint\n"
+        "  and become the header of symkl sample's CSV.\n"
         "\n"
         "outputs (in --out):\n"
         "  metrics.csv        one row every --log-every steps: step, loss (mean minibatch NLL since\n"

@@ -187,6 +187,7 @@ void flow_from_safetensors(Flow& f, const SafeTensors& st, const std::string& pa
     meta_real(st, "clamp", 0, true, INFINITY, path, cfg.clamp, true);
     checkpoint_record(st, path);
     checkpoint_standardizer(st, cfg.dim, path);
+    checkpoint_columns(st, cfg.dim, path);
 
     // Couplings alternate the conditioning half (flow.cpp): D/2 → 2(D − D/2), then D − D/2 → 2·(D/2).
     const uint64_t D = (uint64_t)cfg.dim, K = (uint64_t)cfg.layers, H = (uint64_t)cfg.hidden, L = (uint64_t)cfg.depth;
@@ -247,6 +248,7 @@ void ebm_from_safetensors(EBM& e, const SafeTensors& st, const std::string& path
     meta_real(st, "sigma0", 0, true, INFINITY, path, cfg.sigma0, true);
     checkpoint_record(st, path);
     checkpoint_standardizer(st, cfg.dim, path);
+    checkpoint_columns(st, cfg.dim, path);
 
     const uint64_t D = (uint64_t)cfg.dim, H = (uint64_t)cfg.hidden, L = (uint64_t)cfg.depth;
     check_sizes(st, 2 * (L + 1), mlp_params(D, H, L, 1),
@@ -314,4 +316,32 @@ Standardizer checkpoint_standardizer(const SafeTensors& st, int dim, const std::
     parse("standardize_shift", *shift, false, s.shift);
     parse("standardize_scale", *scale, true, s.scale);
     return s;
+}
+
+Metadata columns_metadata(const std::vector<std::string>& names) {
+    std::string v;
+    for (size_t j = 0; j < names.size(); j++) {
+        if (names[j].find(',') != std::string::npos) return {};
+        v += (j ? "," : "") + names[j];
+    }
+    if (names.empty()) return {};
+    return {{"columns", v}};
+}
+
+std::vector<std::string> checkpoint_columns(const SafeTensors& st, int dim, const std::string& path) {
+    std::vector<std::string> names;
+    const std::string* v = st.meta("columns");
+    if (!v) return names;
+    size_t begin = 0;
+    for (;;) {
+        const size_t comma = v->find(',', begin);
+        names.push_back(v->substr(begin, comma == std::string::npos ? std::string::npos : comma - begin));
+        if (comma == std::string::npos || names.size() > (size_t)dim) break;
+        begin = comma + 1;
+    }
+    if (names.size() != (size_t)dim)
+        throw symkl::Error(path + ": metadata 'columns' holds " + (names.size() > (size_t)dim ? "more than " : "") +
+                           std::to_string(names.size() > (size_t)dim ? dim : (int)names.size()) +
+                           " names, but the model is " + std::to_string(dim) + "-dimensional" + kCorruptMeta);
+    return names;
 }

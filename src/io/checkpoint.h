@@ -68,3 +68,11 @@ Metadata standardizer_metadata(const Standardizer& s);
 // file and the key for one key without the other, a count other than `dim`, or a
 // value that is not a finite number (a scale not positive).
 Standardizer checkpoint_standardizer(const SafeTensors& st, int dim, const std::string& path);
+
+// The names of the training CSV's columns (its header, after --columns), as metadata
+// "columns": the D names joined by commas. No key when there are no names (generated
+// data, a CSV without a header) or a name holds a comma.
+Metadata columns_metadata(const std::vector<std::string>& names);
+// The names stored in a checkpoint (empty without the key). Throws symkl::Error naming
+// the file when the key holds other than `dim` names.
+std::vector<std::string> checkpoint_columns(const SafeTensors& st, int dim, const std::string& path);

@@ -188,11 +188,15 @@ Tensor read_csv(const std::string& path_arg, std::vector<std::string>* header) {
 
 Tensor read_csv_dim(const std::string& path, int expected_cols, const std::string& what) {
     Tensor t = read_csv(path);
+    require_cols(t, path, expected_cols, what);
+    return t;
+}
+
+void require_cols(const Tensor& t, const std::string& path, int expected_cols, const std::string& what) {
     if (t.cols != expected_cols)
         throw symkl::Error(input_name(path) + ": has " + std::to_string(t.cols) + (t.cols == 1 ? " column" : " columns") +
                            " but " + what + " is " + std::to_string(expected_cols) + "-dimensional (pass a CSV with " +
                            std::to_string(expected_cols) + " numeric columns)");
-    return t;
 }
 
 std::string csv_format(double v) {

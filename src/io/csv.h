@@ -28,6 +28,8 @@ Tensor read_csv(const std::string& path, std::vector<std::string>* header = null
 // the consumer for the message: "x.csv: has 3 columns but the model is
 // 2-dimensional (pass a CSV with 2 numeric columns)" for what = "the model".
 Tensor read_csv_dim(const std::string& path, int expected_cols, const std::string& what);
+// The check of read_csv_dim on a table already read.
+void require_cols(const Tensor& t, const std::string& path, int expected_cols, const std::string& what);
 
 // Writes `t` atomically, one row per line, with `header` as the first line
 // unless it is empty (it must then have t.cols plain names: no comma, quote

@@ -25,10 +25,21 @@ struct DataSpec {
     long n_train = 0;                 // 0: 200 for toy data, every non-test row for CSV
     long n_test = 10000;              // toy data only
     double test_frac = 0.2;           // CSV only
+    std::string columns = "all";      // CSV only: the columns to use (select_columns)
 };
 
 // True when `data` names a generator (as opposed to a CSV file).
 bool is_toy_name(const std::string& data);
+
+// The columns a --columns list picks from a CSV of `cols` columns with header `names`
+// (empty without a header), as numbers from 0 in the order given. The list is "all", or
+// comma-separated items: a column's name, its number counted from 1, or a range of
+// numbers "A-B". Items add columns; an item with a leading '-' ("-label", "-3") removes
+// one, and a list that starts with such an item starts from all the columns. Throws
+// symkl::Error naming `file`, the item and the fix for an unknown name, a number out of
+// range, a column given twice, or an empty selection.
+std::vector<int> select_columns(const std::string& list, const std::vector<std::string>& names, int cols,
+                                const std::string& file);
 
 // Throws symkl::Error (naming `who`, e.g. "symkl train") for unknown names, bad CSVs,
 // or a CSV too small to split.
