@@ -127,7 +127,7 @@ TEST_CASE("prep: the log-determinant on columns worked by hand, and the Gaussian
     CHECK(lhs == Approx(rhs).epsilon(1e-6));
 }
 
-TEST_CASE("prep: a constant column is refused by name and number, with the fix", "[prep]") {
+TEST_CASE("prep: a constant column is refused by name and number, with the fix", "[prep][cli]") {
     Tensor x(4, 3);
     for (int i = 0; i < 4; i++) x.at(i, 0) = (Real)i, x.at(i, 1) = (Real)7.5, x.at(i, 2) = (Real)(i * i);
     try {
@@ -399,4 +399,40 @@ TEST_CASE("prep: the training CSV's column names go into the checkpoint, sample'
     CHECK_THROWS_WITH(checkpoint_columns(bad, 3, "m.safetensors"),
                       Contains("m.safetensors: metadata 'columns' holds 2 names, but the model is 3-dimensional"));
     CHECK(columns_metadata({"a", "b,c"}).empty());  // a name with a comma would not split back
+}
+
+TEST_CASE("prep: eval adds the training's dequantisation noise to the same columns, from its seed",
+          "[prep][cli][checkpoint]") {
+    TempDir t;
+    Tensor x(300, 3);
+    Rng rng(8);
+    for (int i = 0; i < x.rows; i++)  // every column discrete: bits per dimension is printed
+        for (int j = 0; j < 3; j++) x.at(i, j) = (Real)rng.below((uint64_t)(3 + 2 * j));
+    write_csv(t / "grid.csv", x, {"p", "q", "r"});
+    const std::string model = t / "run/model.safetensors";
+    Run r = run_cli("train --data " + (t / "grid.csv") + TINY + " --out " + (t / "run"));
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    CHECK_THAT(r.out, Contains("bits per dimension (test NLL / (D ln 2), D = 3, dequantised data)"));
+    CHECK(checkpoint_dequantized(load_safetensors(model), 3, model) == std::vector<int>{0, 1, 2});
+    Run a = run_cli("eval --model " + model + " --data " + (t / "grid.csv"));
+    Run b = run_cli("eval --model " + model + " --data " + (t / "grid.csv"));
+    Run c = run_cli("eval --model " + model + " --data " + (t / "grid.csv") + " --seed 99");
+    REQUIRE(a.code == 0);
+    CHECK(a.out == b.out);  // the same noise for the same seed
+    CHECK(printed(a.out, "test_nll") != printed(c.out, "test_nll"));
+    CHECK(printed(a.out, "bits_per_dim") == Approx(printed(a.out, "test_nll") / (3 * std::log(2.0))).epsilon(1e-5));
+    CHECK_THAT(a.out, Contains("note: U(0,1) noise added to the 3 dequantised columns"));
+    // on all rows, dequantised as in training, the NLL is close to the run's test NLL
+    const double run_nll = last_test_nll(t / "run/metrics.csv");
+    INFO("eval " << printed(a.out, "test_nll") << ", the run's test NLL " << run_nll);
+    CHECK(std::fabs(printed(a.out, "test_nll") - run_nll) < 0.25);
+    // a corrupt list is refused
+    SafeTensors bad;
+    for (const char* v : {"0,0", "2,1", "3", "x", ""}) {
+        bad.metadata = {{"dequantized", v}};
+        CHECK_THROWS_WITH(checkpoint_dequantized(bad, 3, "m.safetensors"),
+                          Contains("m.safetensors: metadata 'dequantized'") && Contains("ascending order"));
+    }
+    CHECK(dequantized_metadata({}).empty());
 }

@@ -40,7 +40,7 @@ DataPrep prepare_data(Dataset& d, const RunSettings& s) {
                                            : "dequantised with U(0,1) noise (--dequantize)");
     }
     if (!p.dequantized.empty()) {
-        Rng master(s.seed ^ 0xde9a7712e5e0ULL);  // a stream of its own: the other draws of the run are unchanged
+        Rng master = dequantize_rng(s.seed);  // a stream of its own: the other draws of the run are unchanged
         Rng train_rng = master.split(), test_rng = master.split();
         dequantize(d.train, p.dequantized, train_rng);
         dequantize(d.test, p.dequantized, test_rng);

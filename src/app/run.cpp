@@ -91,6 +91,7 @@ static Metadata training_metadata(const RunSettings& s, const Dataset& d, const 
                   {"step", std::to_string(step)}};
     for (const auto& kv : standardizer_metadata(prep.standardizer)) m.push_back(kv);
     for (const auto& kv : columns_metadata(d.columns)) m.push_back(kv);
+    for (const auto& kv : dequantized_metadata(prep.dequantized)) m.push_back(kv);
     return m;
 }
 

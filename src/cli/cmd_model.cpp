@@ -69,6 +69,7 @@ struct LoadedModel {
     long log_z_samples = 0;
     uint64_t seed = 0;  // the training seed, from the metadata (0 if absent)
     std::vector<std::string> columns;  // the training CSV's column names (empty: none stored)
+    std::vector<int> dequantized;      // columns that got U(0,1) noise in training (numbers from 0)
     Standardizer prep;  // the model's first map u = (x − shift) / scale (empty: none; docs/checkpoint.md)
     int dim() const { return is_ebm ? ebm.cfg.dim : flow.cfg.dim; }
 };
@@ -98,6 +99,7 @@ static LoadedModel load_model(const Args& a) {
     }
     m.prep = checkpoint_standardizer(st, m.dim(), m.path);
     m.columns = checkpoint_columns(st, m.dim(), m.path);
+    m.dequantized = checkpoint_dequantized(st, m.dim(), m.path);
     return m;
 }
 
@@ -180,7 +182,8 @@ static const CommandSpec EVAL = {
     "--columns) is read by name: other columns are left out, the order does not matter.\n"
     "A model trained on standardised columns (CSV data; the map is in the checkpoint) is\n"
     "evaluated on the data as given, in its own units: log p(x) = log p_flow(u) - sum log std.\n"
-    "No dequantisation noise is added (docs/data.md).\n"
+    "The integer columns a model was trained dequantised get U(0,1) noise from --seed, as in\n"
+    "training; when every column did, bits per dimension = test NLL / (D ln 2) is printed too.\n"
     "A test NLL or KL that is NaN or infinite is exit code 4, with the number of points at fault.\n",
     {
         {"--model", "FILE", "", "a model.safetensors written by symkl train"},
@@ -217,6 +220,15 @@ int cmd_eval(int argc, char** argv) {
     } else {
         d.name = data;
         d.test = read_points(data, m);
+        if (!m.dequantized.empty()) {  // as in training: U[0, 1) noise on the same columns (docs/data.md)
+            Rng master = dequantize_rng(seed);
+            master.split(), master.split();
+            Rng noise = master.split();
+            dequantize(d.test, m.dequantized, noise);
+            std::fprintf(stderr, "note: U(0,1) noise added to the %zu dequantised column%s of %s (seed %s), as in training\n",
+                         m.dequantized.size(), m.dequantized.size() == 1 ? "" : "s", input_name(data).c_str(),
+                         std::to_string(seed).c_str());
+        }
     }
     if (d.test.cols != m.dim())
         throw symkl::Error("symkl eval: " + data + " is " + std::to_string(d.test.cols) + "-dimensional but " + m.path +
@@ -279,6 +291,8 @@ int cmd_eval(int argc, char** argv) {
     }
     std::printf("data      %s (%d points)\n", input_name(data).c_str(), d.test.rows);
     std::printf("test_nll  %.6f\n", r.test_nll);
+    if (!d.is_toy && m.dequantized.size() == (size_t)m.dim())  // every column discrete: bits per dimension
+        std::printf("bits_per_dim  %.6f\n", r.test_nll / (m.dim() * std::log(2.0)));
     if (std::isfinite(r.fwd_kl)) std::printf("fwd_kl    %.6f\n", r.fwd_kl);
     if (std::isfinite(r.rev_kl)) std::printf("rev_kl    %.6f\njeffreys  %.6f\n", r.rev_kl, r.jeffreys);
     if (m.is_ebm) std::printf("(no reverse KL: an energy-based model cannot be sampled exactly)\n");

@@ -80,7 +80,9 @@ static int report(const RunSettings& s, const RunResult& r) {
         std::printf("bits per dimension (test NLL / (D ln 2), D = %d, dequantised data): final %.4f, best %.4f\n",
                     r.dim, r.last.test_nll / (r.dim * std::log(2.0)), r.best.test_nll / (r.dim * std::log(2.0)));
     if (s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty)
-        std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps, r.resolved.eps_auto ? " (kNN entropy of the training set)" : "",
+        std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps, r.resolved.eps_auto ? (r.standardized ? " (kNN entropy of the standardised training set)"
+                                                             : " (kNN entropy of the training set)")
+                                        : "",
                     r.lambda, s.trainer.method == Method::jeffreys ? ", u " : "",
                     s.trainer.method == Method::jeffreys ? csv_format(r.u).c_str() : "");
     if (r.skipped) std::printf("%ld steps skipped for non-finite values\n", r.skipped);

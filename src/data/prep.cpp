@@ -98,3 +98,5 @@ void dequantize(Tensor& x, const std::vector<int>& cols, Rng& rng) {
     for (int i = 0; i < x.rows; i++)
         for (int j : cols) x.at(i, j) = (Real)((double)x.at(i, j) + rng.uniform());
 }
+
+Rng dequantize_rng(uint64_t seed) { return Rng(seed ^ 0xde9a7712e5e0ULL); }

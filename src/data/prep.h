@@ -58,3 +58,8 @@ IntegerColumns integer_columns(const Tensor& x, int max_levels = kDiscreteMaxLev
 // Adds v ~ U[0, 1) (rng.uniform()) to the given columns of x, row by row, the columns
 // in the order given: integer k becomes a point of [k, k + 1).
 void dequantize(Tensor& x, const std::vector<int>& cols, Rng& rng);
+
+// The stream of a run's dequantisation noise, of its own (the run's other draws do not
+// change): its first child stream for the training rows, the second for the test rows,
+// the third for the rows `symkl eval` is given.
+Rng dequantize_rng(uint64_t seed);

@@ -15,6 +15,7 @@
 
 #include "io/csv.h"
 #include "io/safetensors.h"
+#include "io/text.h"
 #include "tensor/error.h"
 
 static const char* FORMAT = "symkl-flow-1";
@@ -188,6 +189,7 @@ void flow_from_safetensors(Flow& f, const SafeTensors& st, const std::string& pa
     checkpoint_record(st, path);
     checkpoint_standardizer(st, cfg.dim, path);
     checkpoint_columns(st, cfg.dim, path);
+    checkpoint_dequantized(st, cfg.dim, path);
 
     // Couplings alternate the conditioning half (flow.cpp): D/2 → 2(D − D/2), then D − D/2 → 2·(D/2).
     const uint64_t D = (uint64_t)cfg.dim, K = (uint64_t)cfg.layers, H = (uint64_t)cfg.hidden, L = (uint64_t)cfg.depth;
@@ -249,6 +251,7 @@ void ebm_from_safetensors(EBM& e, const SafeTensors& st, const std::string& path
     checkpoint_record(st, path);
     checkpoint_standardizer(st, cfg.dim, path);
     checkpoint_columns(st, cfg.dim, path);
+    checkpoint_dequantized(st, cfg.dim, path);
 
     const uint64_t D = (uint64_t)cfg.dim, H = (uint64_t)cfg.hidden, L = (uint64_t)cfg.depth;
     check_sizes(st, 2 * (L + 1), mlp_params(D, H, L, 1),
@@ -300,7 +303,7 @@ Standardizer checkpoint_standardizer(const SafeTensors& st, int dim, const std::
             double v = 0;
             if (!parse_finite(field, v) || (positive && !(v > 0)))
                 throw symkl::Error(path + ": metadata '" + key + "' value " + std::to_string(out.size() + 1) + " = '" +
-                                   field.substr(0, 60) + "' is not " + (positive ? "a positive number" : "a finite number") +
+                                   excerpt(field) + "' is not " + (positive ? "a positive number" : "a finite number") +
                                    kCorruptMeta);
             out.push_back(v);
             if (out.size() > (size_t)dim)
@@ -344,4 +347,30 @@ std::vector<std::string> checkpoint_columns(const SafeTensors& st, int dim, cons
                            std::to_string(names.size() > (size_t)dim ? dim : (int)names.size()) +
                            " names, but the model is " + std::to_string(dim) + "-dimensional" + kCorruptMeta);
     return names;
+}
+
+Metadata dequantized_metadata(const std::vector<int>& cols) {
+    if (cols.empty()) return {};
+    std::string v;
+    for (size_t k = 0; k < cols.size(); k++) v += (k ? "," : "") + std::to_string(cols[k]);
+    return {{"dequantized", v}};
+}
+
+std::vector<int> checkpoint_dequantized(const SafeTensors& st, int dim, const std::string& path) {
+    std::vector<int> cols;
+    const std::string* v = st.meta("dequantized");
+    if (!v) return cols;
+    size_t begin = 0;
+    for (;;) {
+        const size_t comma = v->find(',', begin);
+        const std::string field = v->substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
+        uint64_t j = 0;
+        if (!parse_u64(field, j) || j >= (uint64_t)dim || (!cols.empty() && (int)j <= cols.back()))
+            throw symkl::Error(path + ": metadata 'dequantized' = '" + excerpt(*v) + "' is not a list of column numbers " +
+                               "from 0 to " + std::to_string(dim - 1) + " in ascending order" + kCorruptMeta);
+        cols.push_back((int)j);
+        if (comma == std::string::npos) break;
+        begin = comma + 1;
+    }
+    return cols;
 }

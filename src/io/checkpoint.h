@@ -76,3 +76,9 @@ Metadata columns_metadata(const std::vector<std::string>& names);
 // The names stored in a checkpoint (empty without the key). Throws symkl::Error naming
 // the file when the key holds other than `dim` names.
 std::vector<std::string> checkpoint_columns(const SafeTensors& st, int dim, const std::string& path);
+
+// The columns (numbers from 0, ascending) that were dequantised in training, as metadata
+// "dequantized" (comma-separated; no key when none). Read back, checked: integers in
+// [0, dim), ascending, or symkl::Error names the file and the key.
+Metadata dequantized_metadata(const std::vector<int>& cols);
+std::vector<int> checkpoint_dequantized(const SafeTensors& st, int dim, const std::string& path);
