@@ -81,7 +81,8 @@ void check_out_dir(const std::string& dir, const Json& cfg, bool force) {
 
 // Training settings recorded next to the weights (not the thread count: the file
 // must not depend on it).
-// The standardisation map goes with the models: they act on the standardised data.
+// The data path goes with the models (docs/checkpoint.md): the standardisation map they act
+// through, the training CSV's column names, the columns that were dequantised.
 static Metadata training_metadata(const RunSettings& s, const Dataset& d, const DataPrep& prep, long step) {
     Metadata m = {{"role", "main"},
                   {"data", s.data.data},

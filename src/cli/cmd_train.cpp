@@ -79,11 +79,11 @@ static int report(const RunSettings& s, const RunResult& r) {
     if (r.dim > 0 && r.dequantized == r.dim)  // every column discrete: the usual unit for images
         std::printf("bits per dimension (test NLL / (D ln 2), D = %d, dequantised data): final %.4f, best %.4f\n",
                     r.dim, r.last.test_nll / (r.dim * std::log(2.0)), r.best.test_nll / (r.dim * std::log(2.0)));
+    const char* eps_note = !r.resolved.eps_auto ? ""
+                           : r.standardized  ? " (kNN entropy of the standardised training set)"
+                                             : " (kNN entropy of the training set)";
     if (s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty)
-        std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps, r.resolved.eps_auto ? (r.standardized ? " (kNN entropy of the standardised training set)"
-                                                             : " (kNN entropy of the training set)")
-                                        : "",
-                    r.lambda, s.trainer.method == Method::jeffreys ? ", u " : "",
+        std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps, eps_note, r.lambda, s.trainer.method == Method::jeffreys ? ", u " : "",
                     s.trainer.method == Method::jeffreys ? csv_format(r.u).c_str() : "");
     if (r.skipped) std::printf("%ld steps skipped for non-finite values\n", r.skipped);
     std::printf("outputs in %s/ (metrics.csv, model.safetensors%s, config.json)\n", s.out.c_str(),
