@@ -209,9 +209,20 @@ static Outcome read_outcome(const Job& j) {
     Outcome o;
     o.table = read_metrics(j.s.out + "/metrics.csv");
     const MetricsTable& t = o.table;
+    const int n = t.rows;
+    if (is_baseline(j.s.trainer.method)) {  // the selected grid value is the run's only model
+        o.baseline = true;
+        const double *sel = metrics_column(t, "selected"), *nll = metrics_column(t, "test_nll");
+        for (int i = 0; i < n; i++)
+            if (sel[i] == 1) {
+                o.final_nll = o.best_nll = o.selected_nll = nll[i];
+                o.final_train = metrics_column(t, "train_nll")[i], o.final_fwd = metrics_column(t, "fwd_kl")[i];
+                o.selected_val = metrics_column(t, "val_nll")[i];
+            }
+        return o;
+    }
     const double *step = metrics_column(t, "step"), *nll = metrics_column(t, "test_nll"),
                  *jef = metrics_column(t, "jeffreys");
-    const int n = t.rows;
     o.final_nll = nll[n - 1], o.final_jef = jef[n - 1], o.final_train = metrics_column(t, "train_nll")[n - 1];
     o.final_rev = metrics_column(t, "rev_kl")[n - 1], o.final_fwd = metrics_column(t, "fwd_kl")[n - 1];
     o.best_nll = INFINITY, o.best_jef = INFINITY;
@@ -220,6 +231,12 @@ static Outcome read_outcome(const Job& j) {
         if (jef[i] < o.best_jef) o.best_jef = jef[i];
     }
     if (!std::isfinite(o.best_jef)) o.best_jef = NAN;
+    // the selected model: the first lowest val_nll (as train/select.h chooses); the last row without one
+    const double* val = t.column("val_nll") >= 0 ? metrics_column(t, "val_nll") : nullptr;
+    o.selected_nll = nll[n - 1], o.selected_step = (long)step[n - 1];
+    for (int i = 0; val && i < n; i++)
+        if (std::isfinite(val[i]) && !(val[i] >= o.selected_val))
+            o.selected_val = val[i], o.selected_nll = nll[i], o.selected_step = (long)step[i];
     if (j.r.exit_code == 3) o.stopped_at = (long)step[n - 1];
     return o;
 }
@@ -267,6 +284,9 @@ static std::string run_value(const Results& r, size_t i, const std::string& colu
                                                       {"best_test_nll", o.best_nll},
                                                       {"best_step", (double)o.best_step},
                                                       {"best_jeffreys", o.best_jef},
+                                                      {"selected_test_nll", o.selected_nll},
+                                                      {"selected_val_nll", o.selected_val},
+                                                      {"selected_step", (double)o.selected_step},
                                                       {"final_lambda", j.r.lambda},
                                                       {"lambda", j.r.lambda},
                                                       {"eps", j.r.eps},
@@ -341,6 +361,9 @@ std::vector<double> quantity_values(const Results& r, const Cell& c, Quantity q)
                 break;
             case Quantity::stopped:
                 v.push_back(o.stopped_at >= 0);
+                break;
+            case Quantity::selected_nll:
+                v.push_back(o.selected_nll);
                 break;
         }
     }
