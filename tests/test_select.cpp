@@ -4,6 +4,7 @@
 // automatic settings in config.json and their replay.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -148,6 +149,17 @@ TEST_CASE("select: a run with validation rows: val_nll, the selected and the las
     REQUIRE(again.code == 0);
     CHECK(slurp(t / "b/metrics.csv") == metrics);
     CHECK(slurp(t / "b/model.safetensors") == model);
+    // --patience 1: the run stops at the first validation without improvement; the
+    // selected step is the one before, model-last the step it stopped at
+    Run p = run_cli("train --data " + csv + small + " --patience 1 --out " + (t / "p"));
+    INFO(p.out);
+    REQUIRE(p.code == 0);
+    CHECK_THAT(p.out, Catch::Contains("stopped early at step 10"));
+    CHECK_THAT(p.out, Catch::Contains("selected (step 5)"));
+    CHECK_THAT(slurp(t / "p/model.safetensors"), Catch::Contains("\"step\":\"5\""));
+    CHECK_THAT(slurp(t / "p/model-last.safetensors"), Catch::Contains("\"step\":\"10\""));
+    const std::string pm = slurp(t / "p/metrics.csv");
+    CHECK(std::count(pm.begin(), pm.end(), '\n') == 1 + 3);
     // --val-frac 0: no validation, model.safetensors is the last step, no -last files
     Run none = run_cli("train --data " + csv + small + " --val-frac 0 --out " + (t / "c"));
     REQUIRE(none.code == 0);
@@ -155,4 +167,17 @@ TEST_CASE("select: a run with validation rows: val_nll, the selected and the las
     CHECK_THAT(none.out, !Catch::Contains("selected"));
     CHECK_THAT(slurp(t / "c/model.safetensors"), Catch::Contains("\"step\":\"40\""));
     CHECK_THAT(slurp(t / "c/config.json"), !Catch::Contains("patience"));
+    // the method's automatic defaults come from the rows trained on: ε (the kNN entropy)
+    // differs when half of them are held out
+    auto eps = [&](const std::string& frac, const std::string& dir) {
+        Run j = run_cli("train --method jeffreys --data " + csv + " --steps 0 --ebm-hidden 8 --samples 16 --val-frac " +
+                        frac + " --n-train 120 --batch 32 --layers 2 --hidden 8 --quiet --no-figures --out " + (t / dir));
+        INFO(j.out);
+        REQUIRE(j.code == 0);
+        const std::string c = slurp(t / (dir + "/config.json"));
+        const size_t at = c.find("\"eps\": ") + 7;
+        return c.substr(at, c.find(',', at) - at);
+    };
+    CHECK(eps("0", "j0") != eps("0.5", "j5"));
+    CHECK(eps("0.5", "j5") == eps("0.5", "j5b"));
 }

@@ -79,8 +79,7 @@ static int report(const RunSettings& s, const RunResult& r) {
     }
     char label[64];
     if (is_baseline(s.trainer.method)) {
-        std::printf("%s: %s = %s, chosen by %s\n", method_name(s.trainer.method), r.param.c_str(),
-                    csv_format(r.param_value).c_str(),
+        std::printf("%s: %s = %.6g, chosen by %s\n", method_name(s.trainer.method), r.param.c_str(), r.param_value,
                     r.cross_validated ? "5-fold cross-validation on the training rows (no validation rows)"
                                       : "the validation NLL");
         std::snprintf(label, sizeof label, "model:");
