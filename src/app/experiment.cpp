@@ -177,6 +177,21 @@ static std::map<std::string, double> recorded_seconds(const std::string& dir) {
     return seconds;
 }
 
+// metrics.csv of a run that early stopping ended: its last `patience` validations came
+// after the lowest validation NLL (train/select.h).
+static bool stopped_early(const MetricsTable& t, long patience) {
+    if (patience < 1 || t.column("val_nll") < 0) return false;
+    const double* val = metrics_column(t, "val_nll");
+    long since = 0;
+    double best = INFINITY;
+    for (int i = 0; i < t.rows; i++) {
+        if (std::isnan(val[i])) continue;
+        if (val[i] < best) best = val[i], since = 0;
+        else since++;
+    }
+    return since >= patience;
+}
+
 // A run already finished in its directory (for --resume): its config.json has the same
 // seed, method, data and steps, and metrics.csv reaches the last step. Fills in j.r.
 static bool finished_run(Job& j, const std::map<std::string, double>& seconds) {
@@ -190,7 +205,7 @@ static bool finished_run(Job& j, const std::map<std::string, double>& seconds) {
             data->string != j.s.data.data)
             return false;
         const MetricsTable t = read_metrics(j.s.out + "/metrics.csv");
-        if (metrics_column(t, "step")[t.rows - 1] != (double)j.s.steps) return false;
+        if (metrics_column(t, "step")[t.rows - 1] != (double)j.s.steps && !stopped_early(t, j.s.patience)) return false;
         j.r = RunResult{};
         j.r.lambda = metrics_column(t, "lambda")[t.rows - 1];
         j.r.eps = eps ? eps->number : NAN;
