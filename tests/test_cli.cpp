@@ -84,7 +84,7 @@ TEST_CASE("cli: bad flags give one line naming the flag, exit 2, and write nothi
         {"train --steps -3", "--steps must be an integer from 0"},
         {"train --lr nan", "--lr must be a number"},
         {"train --act gelu", "--act must be relu, tanh or silu, got 'gelu'"},
-        {"train --method gan", "--method must be mle, jeffreys, penalty or wgan"},
+        {"train --method gan", "--method must be mle, jeffreys, penalty, wgan, gaussian or kde"},
         {"train --method wgan --n-critic 0", "--n-critic must be an integer from 1"},
         {"train --proxy gan", "--proxy must be ebm or flow"},
         {"train --alpha -1", "--alpha must be a number"},
@@ -140,7 +140,7 @@ TEST_CASE("cli: train, sample, logprob and eval fit together; errors on misuse",
     REQUIRE(tr.code == 0);
     const std::string metrics = slurp(run_dir + "/metrics.csv");
     CHECK_THAT(metrics, Catch::StartsWith("step,loss,train_nll,test_nll,fwd_kl,rev_kl,jeffreys,grad_norm,lambda,u,"
-                                         "proxy_nll,rev_kl_proxy,ess,critic_loss,wasserstein_estimate,gp,skipped\n"));
+                                         "proxy_nll,rev_kl_proxy,ess,critic_loss,wasserstein_estimate,gp,skipped,val_nll\n"));
     CHECK(count_lines(metrics) == 4);  // header + steps 0, 10, 20
     CHECK(fs::exists(run_dir + "/config.json"));
     const std::string model = run_dir + "/model.safetensors";
@@ -296,9 +296,7 @@ TEST_CASE("cli: --on-nonfinite skip counts skipped steps instead of stopping", "
                 std::string(SMALL) + " --out " + (t / "s"));
     INFO(r.out);
     CHECK(r.code == 0);
-    const std::string m = slurp(t / "s/metrics.csv");
-    const std::string last = m.substr(m.rfind(',') + 1);
-    CHECK(std::stol(last) > 0);  // the skipped column counts them
+    CHECK(std::stol(last_row(slurp(t / "s/metrics.csv")).at("skipped")) > 0);  // the skipped column counts them
     CHECK_THAT(r.out, Catch::Contains("steps skipped"));
 }
 

@@ -196,3 +196,43 @@ TEST_CASE("experiment: the Markdown writer on fixed numbers", "[experiment]") {
     CHECK(quantity_text(r, r.cells[0], Quantity::final_jef) == "n/a");
     CHECK(quantity_text(r, r.cells[0], Quantity::stopped) == "2");
 }
+
+// A stand-in run with validation: val_nll lowest at step 10, and early stopping (patience
+// 2, the default of this stand-in's options) ends it at step 30 of 100.
+static int val_calls = 0;
+static RunResult fake_val_train(RunSettings s) {
+    val_calls++;
+    std::filesystem::create_directories(s.out);
+    std::ofstream f(s.out + "/metrics.csv");
+    f << "step,train_nll,test_nll,fwd_kl,rev_kl,jeffreys,lambda,val_nll\n";
+    const double val[] = {5, 4, 4.5, 4.2};
+    for (int i = 0; i < 4; i++)
+        f << i * 10 << ",1," << csv_format(3 + 0.1 * i + s.seed / 100.0) << ",nan,nan,nan,nan," << csv_format(val[i]) << "\n";
+    std::ofstream(s.out + "/config.json") << "{\"seed\": " << s.seed << ", \"steps\": " << s.steps
+                                          << ", \"method\": \"mle\", \"data\": \"" << s.data.data << "\"}\n";
+    return RunResult{};
+}
+
+TEST_CASE("experiment: results.csv has the selected step's test NLL; --resume keeps an early-stopped run",
+          "[experiment][select]") {
+    TempDir t;
+    Experiment x;
+    x.name = "T2";
+    x.defaults = {{"--steps", "100"}, {"--log-every", "10"}};
+    x.axes = {{"method", "", "", {}, {"mle"}, {}, "", false, ""}};
+    x.seeds = 1;
+    x.csv = {"seed", "final_test_nll", "selected_step", "selected_test_nll", "selected_val_nll"};
+    x.table = {"", {"method"}, {{"selected test NLL", Quantity::selected_nll}}};
+    const Training fake{[](const Args& a, RunSettings& s) { read_options(a, s), s.patience = 2; }, fake_val_train};
+    Results r = plan(x, args_of({}), {}, false, 1, t / "T2", fake);
+    run(r, 1, false, true, fake);
+    write_outputs(r);
+    CHECK(slurp(t / "T2/results.csv") == "method,seed,final_test_nll,selected_step,selected_test_nll,selected_val_nll\n"
+                                         "mle,0,3.3,10,3.1,4\n");
+    CHECK_THAT(slurp(t / "T2/summary.md"), Catch::Contains("| mle | 3.100 [3.100, 3.100] |"));
+    val_calls = 0;
+    Results again = plan(x, args_of({}), {}, false, 1, t / "T2", fake);
+    run(again, 1, true, true, fake);
+    CHECK(val_calls == 0);  // stopped early at step 30 of 100: finished, not retrained
+    CHECK(again.reused == 1);
+}

@@ -8,6 +8,7 @@
 #include "tensor/error.h"
 
 bool standardize_on(const RunSettings& s) {
+    if (is_baseline(s.trainer.method)) return false;  // both are scale-equivariant: fitted in the data's units
     return s.standardize == "on" || (s.standardize == "auto" && !is_toy_name(s.data.data));
 }
 
@@ -25,7 +26,7 @@ static std::string column_list(const Dataset& d, const IntegerColumns& c, const 
     return s;
 }
 
-DataPrep prepare_data(Dataset& d, const RunSettings& s) {
+DataPrep prepare_data(Dataset& d, Tensor& val, const RunSettings& s) {
     DataPrep p;
     const bool csv = !d.is_toy;
     if (csv || s.dequantize == "on") p.columns = integer_columns(d.train);
@@ -44,6 +45,11 @@ DataPrep prepare_data(Dataset& d, const RunSettings& s) {
         Rng train_rng = master.split(), test_rng = master.split();
         dequantize(d.train, p.dequantized, train_rng);
         dequantize(d.test, p.dequantized, test_rng);
+        if (val.rows > 0) {  // the fourth stream (the third is symkl eval's)
+            master.split();
+            Rng val_rng = master.split();
+            dequantize(val, p.dequantized, val_rng);
+        }
     }
     if (standardize_on(s)) {
         try {
@@ -53,6 +59,7 @@ DataPrep prepare_data(Dataset& d, const RunSettings& s) {
         }
         standardize(d.train, p.standardizer);
         standardize(d.test, p.standardizer);
+        if (val.rows > 0) standardize(val, p.standardizer);
         p.log_det = standardizer_log_det(p.standardizer);
     }
     return p;

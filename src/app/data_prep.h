@@ -23,11 +23,14 @@ struct DataPrep {
     double log_det = 0;            // standardizer_log_det: NLL in the data's units = NLL of u + log_det
 };
 
-// Whether --standardize / --dequantize is on for this data (auto resolved).
+// Whether --standardize is on for this run (auto resolved; never for the gaussian and kde
+// baselines, which are fitted in the data's units: both are scale-equivariant).
 bool standardize_on(const RunSettings& s);
 
-// Applies steps 1–3 to d (its train and test rows) with the run's seed: the noise comes
-// from a stream of its own, training rows first, then test rows, row by row. Prints the
+// Applies steps 1–3 to d (its train and test rows) and to the validation rows `val` (held
+// out of the training rows before; the map is fitted on d.train alone) with the run's
+// seed: the noise comes from a stream of its own, training rows first, then test rows,
+// then (its fourth child) validation rows, row by row. Prints the
 // discrete-column warning on stderr. Throws symkl::Error naming the data and the column
 // for a constant column when standardising.
-DataPrep prepare_data(Dataset& d, const RunSettings& s);
+DataPrep prepare_data(Dataset& d, Tensor& val, const RunSettings& s);

@@ -177,6 +177,21 @@ static std::map<std::string, double> recorded_seconds(const std::string& dir) {
     return seconds;
 }
 
+// metrics.csv of a run that early stopping ended: its last `patience` validations came
+// after the lowest validation NLL (train/select.h).
+static bool stopped_early(const MetricsTable& t, long patience) {
+    if (patience < 1 || t.column("val_nll") < 0) return false;
+    const double* val = metrics_column(t, "val_nll");
+    long since = 0;
+    double best = INFINITY;
+    for (int i = 0; i < t.rows; i++) {
+        if (std::isnan(val[i])) continue;
+        if (val[i] < best) best = val[i], since = 0;
+        else since++;
+    }
+    return since >= patience;
+}
+
 // A run already finished in its directory (for --resume): its config.json has the same
 // seed, method, data and steps, and metrics.csv reaches the last step. Fills in j.r.
 static bool finished_run(Job& j, const std::map<std::string, double>& seconds) {
@@ -190,7 +205,7 @@ static bool finished_run(Job& j, const std::map<std::string, double>& seconds) {
             data->string != j.s.data.data)
             return false;
         const MetricsTable t = read_metrics(j.s.out + "/metrics.csv");
-        if (metrics_column(t, "step")[t.rows - 1] != (double)j.s.steps) return false;
+        if (metrics_column(t, "step")[t.rows - 1] != (double)j.s.steps && !stopped_early(t, j.s.patience)) return false;
         j.r = RunResult{};
         j.r.lambda = metrics_column(t, "lambda")[t.rows - 1];
         j.r.eps = eps ? eps->number : NAN;
@@ -209,9 +224,20 @@ static Outcome read_outcome(const Job& j) {
     Outcome o;
     o.table = read_metrics(j.s.out + "/metrics.csv");
     const MetricsTable& t = o.table;
+    const int n = t.rows;
+    if (is_baseline(j.s.trainer.method)) {  // the selected grid value is the run's only model
+        o.baseline = true;
+        const double *sel = metrics_column(t, "selected"), *nll = metrics_column(t, "test_nll");
+        for (int i = 0; i < n; i++)
+            if (sel[i] == 1) {
+                o.final_nll = o.best_nll = o.selected_nll = nll[i];
+                o.final_train = metrics_column(t, "train_nll")[i], o.final_fwd = metrics_column(t, "fwd_kl")[i];
+                o.selected_val = metrics_column(t, "val_nll")[i];
+            }
+        return o;
+    }
     const double *step = metrics_column(t, "step"), *nll = metrics_column(t, "test_nll"),
                  *jef = metrics_column(t, "jeffreys");
-    const int n = t.rows;
     o.final_nll = nll[n - 1], o.final_jef = jef[n - 1], o.final_train = metrics_column(t, "train_nll")[n - 1];
     o.final_rev = metrics_column(t, "rev_kl")[n - 1], o.final_fwd = metrics_column(t, "fwd_kl")[n - 1];
     o.best_nll = INFINITY, o.best_jef = INFINITY;
@@ -220,6 +246,12 @@ static Outcome read_outcome(const Job& j) {
         if (jef[i] < o.best_jef) o.best_jef = jef[i];
     }
     if (!std::isfinite(o.best_jef)) o.best_jef = NAN;
+    // the selected model: the first lowest val_nll (as train/select.h chooses); the last row without one
+    const double* val = t.column("val_nll") >= 0 ? metrics_column(t, "val_nll") : nullptr;
+    o.selected_nll = nll[n - 1], o.selected_step = (long)step[n - 1];
+    for (int i = 0; val && i < n; i++)
+        if (std::isfinite(val[i]) && !(val[i] >= o.selected_val))
+            o.selected_val = val[i], o.selected_nll = nll[i], o.selected_step = (long)step[i];
     if (j.r.exit_code == 3) o.stopped_at = (long)step[n - 1];
     return o;
 }
@@ -267,6 +299,9 @@ static std::string run_value(const Results& r, size_t i, const std::string& colu
                                                       {"best_test_nll", o.best_nll},
                                                       {"best_step", (double)o.best_step},
                                                       {"best_jeffreys", o.best_jef},
+                                                      {"selected_test_nll", o.selected_nll},
+                                                      {"selected_val_nll", o.selected_val},
+                                                      {"selected_step", (double)o.selected_step},
                                                       {"final_lambda", j.r.lambda},
                                                       {"lambda", j.r.lambda},
                                                       {"eps", j.r.eps},
@@ -341,6 +376,9 @@ std::vector<double> quantity_values(const Results& r, const Cell& c, Quantity q)
                 break;
             case Quantity::stopped:
                 v.push_back(o.stopped_at >= 0);
+                break;
+            case Quantity::selected_nll:
+                v.push_back(o.selected_nll);
                 break;
         }
     }

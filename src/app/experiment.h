@@ -53,7 +53,9 @@ enum class Grid {
 };
 
 // The quantities a summary table or figure shows per cell, over its seeds.
-enum class Quantity { final_nll, best_nll, rise, final_jef, best_jef, final_rev, lambda, stopped };
+// selected_nll: the test NLL of the model a run selected (the lowest validation NLL; the
+// last step without validation rows; a baseline's chosen grid value).
+enum class Quantity { final_nll, best_nll, rise, final_jef, best_jef, final_rev, lambda, stopped, selected_nll };
 
 enum class LogY { no, yes, if_positive /* when every value drawn is positive */ };
 
@@ -120,6 +122,9 @@ struct Outcome {
     double final_nll = NAN, final_jef = NAN, best_nll = NAN, best_jef = NAN, final_train = NAN, final_rev = NAN,
            final_fwd = NAN;
     long best_step = 0, stopped_at = -1;  // stopped_at: the step a non-finite value stopped it
+    double selected_nll = NAN, selected_val = NAN;  // the selected model's test and validation NLL
+    long selected_step = 0;                          // (val_nll in metrics.csv; the last row without it)
+    bool baseline = false;                           // gaussian, kde: one row per grid value, no steps
     MetricsTable table;
 };
 

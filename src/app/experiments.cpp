@@ -2,6 +2,7 @@
 // as tables for the runner of app/experiment.h. To add an experiment, add a table to
 // experiments() (and a summary function when its tables are not the generic ones); the
 // CLI (`symkl experiment NAME`) picks it up by name.
+#include <cmath>
 #include <cstdio>
 
 #include "app/experiment.h"
@@ -191,20 +192,27 @@ static std::string compare_summary(const Results& r) {
     std::snprintf(head, sizeof head,
                   "%s, %ld training points, %ld steps, seeds 0..%ld: median [min, max] over seeds (nats).\n\n",
                   s.data.data.c_str(), s.data.n_train > 0 ? (long)s.data.n_train : 200L, s.steps, r.seeds - 1);
+    // runs with validation rows (or baselines) also report the selected model's test NLL
+    bool selected = false;
+    for (size_t i = 0; i < r.jobs.size(); i++)
+        selected = selected || r.out[i].baseline || std::isfinite(r.out[i].selected_val);
     std::vector<std::vector<std::string>> rows;
     std::vector<RunGroup> groups;  // the learning curves of the runs that finished, one group per method
     for (const Cell& c : r.cells) {
-        std::vector<double> nll, jef, best, train;
+        std::vector<double> nll, jef, best, train, sel;
         RunGroup g{c.id, {}};
         for (size_t i : c.runs)
             if (r.jobs[i].r.exit_code == 0) {
                 const Outcome& o = r.out[i];
                 nll.push_back(o.final_nll), jef.push_back(o.final_jef), best.push_back(o.best_nll);
-                train.push_back(o.final_train), g.runs.push_back(o.table);
+                train.push_back(o.final_train), sel.push_back(o.selected_nll);
+                if (!o.baseline) g.runs.push_back(o.table);
             }
         auto st = [](const std::vector<double>& v) { return stats_text(stats_of(v)); };
         if (nll.empty()) rows.push_back({c.id, "(all runs failed)", "", "", ""});
-        else rows.push_back({c.id, st(nll), st(jef), st(best), st(train)}), groups.push_back(g);
+        else rows.push_back({c.id, st(nll), st(jef), st(best), st(train)});
+        if (selected) rows.back().push_back(nll.empty() ? "" : st(sel));
+        if (!g.runs.empty()) groups.push_back(g);
     }
     if (s.figures) {
         try {
@@ -213,7 +221,14 @@ static std::string compare_summary(const Results& r) {
             std::fprintf(stderr, "symkl: warning: figures not drawn: %s\n", e.what());
         }
     }
-    return head + md_table({"method", "final test NLL", "final Jeffreys", "best test NLL", "final train NLL"}, rows);
+    std::vector<std::string> cols = {"method", "final test NLL", "final Jeffreys", "best test NLL", "final train NLL"};
+    if (selected) cols.push_back("selected test NLL");
+    std::string md = head + md_table(cols, rows);
+    if (selected)
+        md += "\n'selected' is the test NLL of the model each run keeps in model.safetensors: the step with the "
+              "lowest validation NLL (a baseline: its chosen grid value). 'best' is the lowest test NLL seen, "
+              "which no run can choose by.\n";
+    return md;
 }
 
 Experiment compare_experiment(const std::vector<std::string>& methods, long seeds) {
@@ -222,7 +237,8 @@ Experiment compare_experiment(const std::vector<std::string>& methods, long seed
     c.seeds = c.quick_seeds = seeds;
     c.run_dir = "{cell}-seed{seed}";
     c.csv = {"seed", "exit_code", "final_test_nll", "final_jeffreys", "final_fwd_kl", "final_rev_kl", "best_test_nll",
-             "best_step", "final_train_nll", "lambda", "eps", "seconds"};
+             "best_step", "final_train_nll", "selected_step", "selected_test_nll", "selected_val_nll", "lambda", "eps",
+             "seconds"};
     c.summary = compare_summary;
     return c;
 }

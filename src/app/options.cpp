@@ -83,6 +83,14 @@ bool flow_proxy_on(const RunSettings& s) { return proxy_on(s) && s.proxy_kind ==
 bool wgan_on(const RunSettings& s) { return s.trainer.method == Method::wgan; }
 bool toy_on(const RunSettings& s) { return is_toy_name(s.data.data); }
 bool csv_on(const RunSettings& s) { return !is_toy_name(s.data.data); }
+bool flow_on(const RunSettings& s) { return !is_baseline(s.trainer.method); }
+bool select_on(const RunSettings& s) { return flow_on(s) && resolved_val_frac(s) > 0; }
+// The keys a baseline (gaussian, kde) records: it has no flow, steps or optimiser.
+bool baseline_key(const char* key) {
+    for (const char* k : {"method", "data", "n_train", "n_test", "test_frac", "val_frac", "columns", "dequantize", "seed", "threads"})
+        if (std::strcmp(key, k) == 0) return true;
+    return false;
+}
 
 using S = RunSettings;
 using V = Value;
@@ -91,7 +99,8 @@ const char* const ACTS = "relu|tanh|silu";
 
 // clang-format off
 const Option TABLE[] = {
-    {"--method", "M", "mle", "mle, jeffreys (the adaptive method), penalty or wgan", "method", CHOICE, 0, 0, "mle|jeffreys|penalty|wgan",
+    {"--method", "M", "mle", "mle, jeffreys (the adaptive method), penalty, wgan, or the baselines gaussian and kde", "method", CHOICE, 0, 0,
+     "mle|jeffreys|penalty|wgan|gaussian|kde",
      [](S& s, const V& v) { method_from_name(v.text, &s.trainer.method); }, [](const S& s) -> std::string { return method_name(s.trainer.method); },
      nullptr, nullptr, Scope::train, true},
     {"--data", "NAME|FILE", "8gaussians", "data set (8gaussians, moons, circles, rings, checkerboard, pinwheel, swissroll, 2spirals) or a CSV file",
@@ -114,6 +123,18 @@ const Option TABLE[] = {
     {"--dequantize", "MODE", "auto", "add U(0,1) noise to integer-valued columns: on (every integer column), off, or auto (a CSV's columns of integers with at most 20 distinct values)",
      "dequantize", CHOICE, 0, 0, "auto|on|off",
      [](S& s, const V& v) { s.dequantize = v.text; }, [](const S& s) { return s.dequantize; }, nullptr, nullptr, Scope::shared, true},
+    {"--val-frac", "F", "auto", "fraction of the training rows held out for validation (model selection, early stopping); auto = 0.1 for a CSV, 0 for generated data",
+     "val_frac", REAL, 0, 0.9, "auto",
+     [](S& s, const V& v) { s.val_frac = opt_of(v); }, [](const S& s) { return opt(s.val_frac); }, nullptr,
+     [](const RunFacts& f) { return f.val_frac; }, Scope::shared, true},
+    {"--val-every", "N", "auto", "steps between validations; auto = --log-every", "val_every", INT, 1, 1e9, "auto",
+     [](S& s, const V& v) { s.val_every = v.is_auto ? 0 : v.integer; },
+     [](const S& s) { return s.val_every > 0 ? std::to_string(s.val_every) : std::string("auto"); }, select_on,
+     [](const RunFacts& f) { return (double)f.val_every; }, Scope::shared, true},
+    {"--patience", "N", "20", "stop after N validations in a row without a new lowest validation NLL (0 = never stop early)",
+     "patience", INT, 0, 1e9, nullptr,
+     [](S& s, const V& v) { s.patience = v.integer; }, [](const S& s) { return std::to_string(s.patience); }, select_on, nullptr,
+     Scope::shared, true},
     {"--steps", "S", "2000", "optimisation steps", "steps", INT, 0, 1e9, nullptr,
      [](S& s, const V& v) { s.steps = v.integer; }, [](const S& s) { return std::to_string(s.steps); }, nullptr, nullptr, Scope::shared, true},
     {"--batch", "B", "256", "data minibatch size (drawn with replacement from the training set)", "batch", INT, 1, 1e6, nullptr,
@@ -327,6 +348,9 @@ void flatten(const Json& j, const std::string& prefix, std::vector<std::pair<std
 
 }  // namespace
 
+double resolved_val_frac(const RunSettings& s) { return s.val_frac ? *s.val_frac : is_toy_name(s.data.data) ? 0.0 : 0.1; }
+long resolved_val_every(const RunSettings& s) { return s.val_every > 0 ? s.val_every : s.log_every; }
+
 std::vector<OptSpec> training_options() { return specs(false); }
 std::vector<OptSpec> train_options() { return specs(true); }
 void read_training_options(const Args& a, RunSettings& s) { read(a, s, false); }
@@ -337,6 +361,7 @@ Json settings_json(const RunSettings& s, const RunFacts& f) {
     j.set("command", Json::make_string("train"));
     for (const Option& o : TABLE) {
         if (!o.key || (o.when && !o.when(s))) continue;
+        if (is_baseline(s.trainer.method) && !baseline_key(o.key)) continue;  // settings a baseline has not
         const std::string text = o.get(s);
         Json v;
         if (o.kind == Kind::seed) v = seed_to_json(s.seed);

@@ -29,12 +29,23 @@ struct RunSettings : FitConfig {
     bool figures = true;              // draw density.png, samples.svg (2-D) and the learning curves
     bool force = false;               // --out may hold another run: replace its files
     std::string label;                // prefix of progress lines ("" for a single run)
+    // validation and model selection (train/select.h)
+    std::optional<double> val_frac;   // of the training rows; automatic: resolved_val_frac
+    long val_every = 0;               // steps between validations; 0: automatic (= log_every)
+    long patience = 20;               // validations without improvement before stopping; 0 = never
 };
+
+// --val-frac auto: 0.1 for a CSV file, 0 for generated data (whose documented runs use every
+// training point). --val-every auto: --log-every.
+double resolved_val_frac(const RunSettings& s);
+long resolved_val_every(const RunSettings& s);
 
 // What a run computed from its automatic settings, recorded in config.json beside them.
 struct RunFacts {
     Resolved resolved;
-    long n_train = 0, n_test = 0, dim = 0;
+    long n_train = 0, n_test = 0, dim = 0;  // n_train: before the validation rows are held out
+    double val_frac = 0;                    // resolved_val_frac
+    long val_every = 0;                     // resolved_val_every
 };
 
 // The training options shared by `train`, `compare` and `experiment` (without --method

@@ -18,6 +18,7 @@
 #include "plot/figures.h"
 #include "plot/metrics_file.h"
 #include "tensor/error.h"
+#include "train/select.h"
 
 std::string default_out(const RunSettings& s) {
     std::string name = s.data.data.substr(s.data.data.find_last_of('/') + 1);
@@ -26,8 +27,9 @@ std::string default_out(const RunSettings& s) {
 }
 
 bool is_run_file(const std::string& name) {
-    static const char* const FILES[] = {"config.json", "metrics.csv", "proxy.safetensors", "density.png",
-                                        "samples.svg", "nll.svg",     "kl.svg",            "lambda.svg"};
+    static const char* const FILES[] = {"config.json", "metrics.csv", "proxy.safetensors", "proxy-last.safetensors",
+                                        "density.png", "samples.svg", "nll.svg",           "kl.svg",
+                                        "lambda.svg"};
     for (const char* f : FILES)
         if (name == f) return true;
     const std::string m = "model", ext = ".safetensors";
@@ -98,14 +100,106 @@ static Metadata training_metadata(const RunSettings& s, const Dataset& d, const 
 
 static const char* METRICS_HEADER =
     "step,loss,train_nll,test_nll,fwd_kl,rev_kl,jeffreys,grad_norm,lambda,u,proxy_nll,rev_kl_proxy,ess,"
-    "critic_loss,wasserstein_estimate,gp,skipped\n";
+    "critic_loss,wasserstein_estimate,gp,skipped,val_nll\n";
 
 static std::string metrics_row(const FitLog& l, const Metrics& m, double lambda, double u) {
     std::string r = std::to_string(l.step);
     for (double v : {l.loss, m.train_nll, m.test_nll, m.fwd_kl, m.rev_kl, m.jeffreys, l.grad_norm, lambda, u, l.G, l.R,
                      l.ess, l.critic_loss, l.wasserstein, l.gp})
         r += "," + csv_format(v);
-    return r + "," + std::to_string(l.skipped) + "\n";
+    return r + "," + std::to_string(l.skipped) + "," + csv_format(l.val_nll) + "\n";
+}
+
+// Holds the validation rows (--val-frac of the training rows) out of d.train, which then
+// holds the rows trained on; the defaults of the method are computed from those. Its own
+// stream of the seed, so the other streams (and runs without validation) are unchanged.
+static Tensor hold_out_validation(const RunSettings& s, Dataset& d) {
+    const double frac = resolved_val_frac(s);
+    if (frac == 0) return Tensor();
+    Rng rng(s.seed ^ 0x7a1d5e1ec7ULL);
+    try {
+        ValSplit v = validation_split(d.train, frac, rng);
+        d.train = std::move(v.fit);
+        return std::move(v.val);
+    } catch (const symkl::Error& e) {
+        throw symkl::Error("--data '" + excerpt(s.data.data) + "': " + e.what());
+    }
+}
+
+// config.json of a run, checked against --out, which is then emptied of an earlier run's files.
+static void prepare_out(const RunSettings& s, const std::string& config) {
+    check_out_dir(s.out, json_parse(config, "config.json"), s.force);
+    make_dirs(s.out);
+    remove_run_files(s.out);
+}
+
+// The Gaussian of the rows with shrinkage alpha; false when it is not positive definite.
+static bool gaussian_from_moments_of(Gaussian& g, const Tensor& x, double alpha) {
+    std::vector<double> mean, S;
+    gaussian_moments(x, mean, S);
+    return gaussian_from_moments(g, mean, S, alpha);
+}
+
+// gaussian and kde (src/baseline/): the hyperparameter chosen on the validation rows (or by
+// K-fold cross-validation on the training rows without them), the model fitted on the
+// training rows with it; metrics.csv has one row per grid value.
+static RunResult run_baseline(const RunSettings& s, const Dataset& d, const Tensor& val, const DataPrep& prep,
+                              const RunFacts& facts) {
+    const bool gauss = s.trainer.method == Method::gaussian;
+    RunResult res;
+    res.n_val = val.rows;
+    res.param = gauss ? "alpha" : "h";
+    GridChoice c;
+    try {
+        c = gauss ? gaussian_select(d.train, val, gaussian_alpha_grid()) : kde_select(d.train, val, kde_h_grid());
+    } catch (const symkl::Error& e) {
+        throw symkl::Error("--data '" + excerpt(s.data.data) + "': " + method_name(s.trainer.method) + ": " + e.what());
+    }
+    const std::string config = json_write(settings_json(s, facts), JsonStyle::Pretty) + "\n";
+    prepare_out(s, config);
+    std::vector<double> logpi;
+    const bool has_fwd = d.is_toy && toy_has_density(d.toy);
+    double mean_logpi = 0;
+    if (has_fwd) {
+        logpi.resize((size_t)d.test.rows);
+        toy_log_density(d.toy, d.test, logpi.data());
+        for (double v : logpi) mean_logpi += v / d.test.rows;
+    }
+    std::string metrics = res.param + ",train_nll,val_nll,test_nll,fwd_kl,selected\n";
+    Gaussian g;
+    KDE k;
+    for (size_t i = 0; i < c.points.size(); i++) {
+        const GridPoint& p = c.points[i];
+        Metrics mt;
+        mt.train_nll = p.train_nll;
+        mt.test_nll = INFINITY;
+        mt.fwd_kl = mt.rev_kl = mt.jeffreys = NAN;
+        if (gauss && gaussian_from_moments_of(g, d.train, p.value)) mt.test_nll = gaussian_nll(g, d.test);
+        if (!gauss) kde_fit(k, d.train, p.value), mt.test_nll = kde_nll(k, d.test);
+        if (has_fwd) mt.fwd_kl = mean_logpi + mt.test_nll;
+        metrics += csv_format(p.value) + "," + csv_format(p.train_nll) + "," + csv_format(p.val_nll) + "," +
+                   csv_format(mt.test_nll) + "," + csv_format(mt.fwd_kl) + "," + (i == c.best ? "1" : "0") + "\n";
+        if (i == c.best) res.selected = res.last = res.best = mt, res.selected_val_nll = p.val_nll;
+    }
+    res.param_value = c.points[c.best].value;
+    res.cross_validated = c.cross_validated;
+    Metadata meta = {{"role", "main"},
+                     {"data", s.data.data},
+                     {"method", method_name(s.trainer.method)},
+                     {"n_train", std::to_string(d.train.rows)},
+                     {"seed", std::to_string(s.seed)}};
+    for (const auto& kv : columns_metadata(d.columns)) meta.push_back(kv);
+    for (const auto& kv : dequantized_metadata(prep.dequantized)) meta.push_back(kv);
+    if (gauss) {
+        gaussian_fit(g, d.train, res.param_value);
+        save_gaussian(s.out + "/model.safetensors", g, meta);
+    } else {
+        kde_fit(k, d.train, res.param_value);
+        save_kde(s.out + "/model.safetensors", k, meta);
+    }
+    write_file_atomic(s.out + "/metrics.csv", metrics);
+    write_file_atomic(s.out + "/config.json", config);
+    return res;
 }
 
 // The defaults of the method, with the command line's words for what went wrong.
@@ -124,7 +218,10 @@ RunResult run_training(RunSettings s) {
     set_threads(s.threads);
     RunResult res;
     Dataset d = load_dataset(s.data, s.seed, "symkl train");
-    const DataPrep prep = prepare_data(d, s);  // --dequantize, --standardize (app/data_prep.h)
+    const long n_rows = d.train.rows;  // before the validation rows are held out
+    Tensor val = hold_out_validation(s, d);
+    const DataPrep prep = prepare_data(d, val, s);  // --dequantize, --standardize (app/data_prep.h)
+    const bool validate = val.rows > 0;
     const int D = d.train.cols;
     const Method method = s.trainer.method;
     const bool with_proxy = uses_proxy(method);
@@ -132,8 +229,10 @@ RunResult run_training(RunSettings s) {
     Rng master(s.seed);
     Rng init_rng = master.split(), batch_rng = master.split(), eval_rng = master.split(), proxy_rng = master.split();
     RunFacts facts;
+    facts.n_train = n_rows, facts.n_test = d.test.rows, facts.dim = D;
+    facts.val_frac = resolved_val_frac(s), facts.val_every = resolved_val_every(s);
+    if (is_baseline(method)) return run_baseline(s, d, val, prep, facts);
     facts.resolved = res.resolved = resolve(s, d);
-    facts.n_train = d.train.rows, facts.n_test = d.test.rows, facts.dim = D;
     res.eps = facts.resolved.eps, res.sigma0 = facts.resolved.sigma0;
     res.dim = D, res.dequantized = (int)prep.dequantized.size(), res.standardized = !prep.standardizer.empty();
     FitModels m;
@@ -152,11 +251,15 @@ RunResult run_training(RunSettings s) {
 
     // Nothing is written before here: bad input leaves no directory behind.
     const std::string config = json_write(settings_json(s, facts), JsonStyle::Pretty) + "\n";
-    check_out_dir(s.out, json_parse(config, "config.json"), s.force);
-    make_dirs(s.out);
-    remove_run_files(s.out);
+    prepare_out(s, config);
     const std::string metrics_path = s.out + "/metrics.csv", model_path = s.out + "/model.safetensors",
                       proxy_path = s.out + "/proxy.safetensors";
+    // With validation rows: every log rewrites the -last files, and a new lowest validation
+    // NLL the selected pair model.safetensors and proxy.safetensors.
+    const std::string last_model = s.out + "/model-last.safetensors", last_proxy = s.out + "/proxy-last.safetensors";
+    Selection sel;
+    if (validate) select_init(sel, SelectConfig{facts.val_every, s.patience}, m, val);
+    res.n_val = val.rows;
     std::string metrics = METRICS_HEADER;
 
     Progress progress;
@@ -168,28 +271,34 @@ RunResult run_training(RunSettings s) {
     auto on_log = [&](const FitLog& l) {
         Metrics mt;
         evaluate(mt, m.flow, eval_cache, d.train, ev);
-        save_flow(model_path, m.flow, training_metadata(s, d, prep, l.step));
+        const bool best = validate && l.validated && sel.improved;
+        if (validate) save_flow(last_model, m.flow, training_metadata(s, d, prep, l.step));
+        if (!validate || best) save_flow(model_path, m.flow, training_metadata(s, d, prep, l.step));
         if (with_proxy) {
             Metadata meta = training_metadata(s, d, prep, l.step);
             meta[0].second = "proxy";
             if (proxy.kind == ProxyKind::flow) {
-                save_flow(proxy_path, proxy.flow, meta);
+                if (validate) save_flow(last_proxy, proxy.flow, meta);
+                if (!validate || best) save_flow(proxy_path, proxy.flow, meta);
             } else {
                 const LogZ lz = ebm_log_z(proxy.ebm, eval_ebm, m.flow, eval_cache, z_logz);
                 meta.push_back({"log_z", csv_format(lz.log_z)});
                 meta.push_back({"log_z_ess", csv_format(lz.ess)});
                 meta.push_back({"log_z_samples", std::to_string(z_logz.rows)});
-                if (std::isfinite(lz.log_z)) save_ebm(proxy_path, proxy.ebm, meta);
+                if (std::isfinite(lz.log_z) && validate) save_ebm(last_proxy, proxy.ebm, meta);
+                if (std::isfinite(lz.log_z) && (!validate || best)) save_ebm(proxy_path, proxy.ebm, meta);
             }
         }
         FitLog lg = l;  // the minibatch NLL in the data's units, as train_nll and test_nll
-        if (!prep.standardizer.empty()) lg.loss += prep.log_det;
+        if (!prep.standardizer.empty()) lg.loss += prep.log_det, lg.val_nll += prep.log_det;
         metrics += metrics_row(lg, mt, with_proxy ? t.lambda : NAN, method == Method::jeffreys ? t.u : NAN);
         write_file_atomic(metrics_path, metrics);
         if (last_good < 0) write_file_atomic(s.out + "/config.json", config);
         last_good = l.step;
         res.last = mt;
         if (mt.test_nll < res.best.test_nll) res.best = mt, res.best_step = l.step;
+        if (!validate) res.selected = mt, res.selected_step = l.step;
+        if (best) res.selected = mt, res.selected_step = l.step, res.selected_val_nll = lg.val_nll;
         return true;
     };
     auto on_step = [&](long step, const StepResult& r) {
@@ -201,20 +310,23 @@ RunResult run_training(RunSettings s) {
         progress.update(step, s.label + text);
     };
     const FitSchedule sched{s.steps, s.log_every, s.skip_nonfinite};
-    const FitEnd end = fit(t, d.train, batch_rng, sched, on_log, on_step);
+    const FitEnd end = validate ? fit_select(m, d.train, sel, batch_rng, sched, on_log, on_step)
+                                : fit(t, d.train, batch_rng, sched, on_log, on_step);
     progress.end();
     res.skipped = end.skipped;
+    res.steps_done = end.steps, res.early_stopped = end.early_stopped;
     if (end.bad) {
         char buf[512];
         std::snprintf(buf, sizeof buf,
                       "training stopped at step %ld: %s is not finite; %s holds the last good model (step %ld); "
                       "try a smaller --lr, --clip 10, or --on-nonfinite skip",
-                      end.bad_step, end.bad, model_path.c_str(), last_good);
+                      end.bad_step, end.bad, (validate ? last_model : model_path).c_str(), last_good);
         res.error = buf;
         res.exit_code = 3;
     }
     res.lambda = with_proxy ? t.lambda : NAN;
     res.u = t.u;
+    if (validate) select_restore(m, sel);  // the figures show the selected model
     // Figures (docs/figures.md). Their own stream, split after the others, so drawing
     // them changes no number of the run; a failure to draw is a warning, not an error.
     if (s.figures) {

@@ -20,6 +20,19 @@ struct RunResult {
     int dim = 0;                      // the data's dimension
     int dequantized = 0;              // columns dequantised (app/data_prep.h); all D: bits/dim is printed
     bool standardized = false;        // trained on standardised data (NLLs are in the data's units all the same)
+    // Model selection (train/select.h): the model in model.safetensors. With validation rows,
+    // the step with the lowest validation NLL; without, the last logged step (selected = last).
+    Metrics selected;
+    long selected_step = 0;
+    double selected_val_nll = NAN;    // NaN without validation rows
+    long n_val = 0;                   // validation rows held out of the training rows
+    long steps_done = 0;              // steps taken (fewer than --steps when stopped early)
+    bool early_stopped = false;       // --patience validations without improvement
+    // The baselines (gaussian, kde): the hyperparameter's name ("alpha", "h"), the value
+    // chosen and whether by K-fold cross-validation on the training rows (no validation rows).
+    std::string param;
+    double param_value = NAN;
+    bool cross_validated = false;
 };
 
 // Trains, writing into s.out (see check_out_dir). Throws symkl::Error for bad input
@@ -30,7 +43,8 @@ RunResult run_training(RunSettings s);
 // or a CSV file's name with its extension ("moons.csv"), so the two never share a directory.
 std::string default_out(const RunSettings& s);
 
-// The files a run writes into its directory.
+// The files a run writes into its directory (model-last.safetensors and proxy-last.safetensors
+// beside the selected model when the run has validation rows).
 bool is_run_file(const std::string& name);
 
 // An --out may be used when it holds no run files, or holds the run of the same settings

@@ -18,7 +18,9 @@ static CommandSpec compare_spec() {
         "Train several methods with several seeds on the same data, architecture and budget, and\n"
         "summarise the final test NLL and true Jeffreys divergence (median and range over seeds).",
         "symkl compare [--methods LIST] [--seeds N] [--jobs J] [training options]",
-        "A method is mle, wgan, or jeffreys-ebm, jeffreys-flow, penalty-ebm, penalty-flow (method-proxy).\n"
+        "A method is mle, wgan, or jeffreys-ebm, jeffreys-flow, penalty-ebm, penalty-flow (method-proxy),\n"
+        "or a baseline, gaussian or kde. With validation rows (--val-frac; 0.1 for a CSV) the table adds the\n"
+        "test NLL of each run's selected model (the lowest validation NLL).\n"
         "Each run writes its own directory DIR/<method>-seed<S>/ as `symkl train` would, so any of\n"
         "them can be rerun alone from its config.json. DIR/results.csv has one row per run and\n"
         "DIR/summary.md the table printed at the end.\n"
@@ -57,7 +59,7 @@ int cmd_compare(int argc, char** argv) {
     for (const std::string& m : methods)
         if (RunSettings s; !set_method(m, s))
             a.fail("--methods",
-                   "has '" + excerpt(m) + "': use mle, wgan, jeffreys-ebm, jeffreys-flow, penalty-ebm or penalty-flow");
+                   "has '" + excerpt(m) + "': use mle, wgan, jeffreys-ebm, jeffreys-flow, penalty-ebm, penalty-flow, gaussian or kde");
 
     const Training training{read_training_options, run_training};
     const Experiment x = compare_experiment(methods, seeds);

@@ -63,15 +63,21 @@ static std::vector<std::string> column_names(const char* prefix, int D) {
 struct LoadedModel {
     std::string path;
     bool is_ebm = false;
+    enum class Kind { flow, ebm, gaussian, kde } kind = Kind::flow;  // is_ebm: kind == ebm
     Flow flow;
     EBM ebm;
+    Gaussian gaussian;  // the baselines (src/baseline/), from a model.safetensors
+    KDE kde;
     double log_z = 0, log_z_ess = NAN;
     long log_z_samples = 0;
     uint64_t seed = 0;  // the training seed, from the metadata (0 if absent)
     std::vector<std::string> columns;  // the training CSV's column names (empty: none stored)
     std::vector<int> dequantized;      // columns that got U(0,1) noise in training (numbers from 0)
     Standardizer prep;  // the model's first map u = (x − shift) / scale (empty: none; docs/checkpoint.md)
-    int dim() const { return is_ebm ? ebm.cfg.dim : flow.cfg.dim; }
+    int dim() const {
+        return kind == Kind::ebm ? ebm.cfg.dim : kind == Kind::gaussian ? gaussian.dim : kind == Kind::kde ? kde.dim : flow.cfg.dim;
+    }
+    bool baseline() const { return kind == Kind::gaussian || kind == Kind::kde; }
 };
 
 static LoadedModel load_model(const Args& a) {
@@ -85,8 +91,16 @@ static LoadedModel load_model(const Args& a) {
     const SafeTensors st = load_safetensors(m.path);
     const CheckpointRecord rec = checkpoint_record(st, m.path);  // every number checked
     m.seed = rec.seed;
-    if (proxy && checkpoint_format(st) == "symkl-ebm-1") {
+    const std::string format = checkpoint_format(st);
+    if (main && format == "symkl-gaussian-1") {
+        m.kind = LoadedModel::Kind::gaussian;
+        gaussian_from_safetensors(m.gaussian, st, m.path);
+    } else if (main && format == "symkl-kde-1") {
+        m.kind = LoadedModel::Kind::kde;
+        kde_from_safetensors(m.kde, st, m.path);
+    } else if (proxy && format == "symkl-ebm-1") {
         m.is_ebm = true;
+        m.kind = LoadedModel::Kind::ebm;
         ebm_from_safetensors(m.ebm, st, m.path);
         if (!rec.has_log_z)
             throw symkl::Error(m.path + ": an energy-based proxy without a 'log_z' estimate in its metadata; "
@@ -140,6 +154,13 @@ static void note_log_z(const LoadedModel& m) {
 // map) for every row of x, in chunks of 1024.
 static void model_log_prob_raw(Real* out, const Tensor& x, LoadedModel& m) {
     const int n = x.rows, chunk = 1024;
+    if (m.baseline()) {
+        std::vector<double> lp((size_t)n);
+        if (m.kind == LoadedModel::Kind::gaussian) gaussian_log_prob(lp.data(), m.gaussian, x);
+        else kde_log_prob(lp.data(), m.kde, x);
+        for (int i = 0; i < n; i++) out[i] = (Real)lp[(size_t)i];
+        return;
+    }
     if (m.is_ebm) {
         EBMCache c;
         ebm_cache_init(c, m.ebm, chunk);
@@ -186,7 +207,7 @@ static const CommandSpec EVAL = {
     "training; when every column did, bits per dimension = test NLL / (D ln 2) is printed too.\n"
     "A test NLL or KL that is NaN or infinite is exit code 4, with the number of points at fault.\n",
     {
-        {"--model", "FILE", "", "a model.safetensors written by symkl train"},
+        {"--model", "FILE", "", "a model.safetensors written by symkl train (a flow, or a gaussian or kde baseline)"},
         {"--proxy-model", "FILE", "", "a proxy.safetensors written by symkl train (instead of --model)"},
         {"--data", "NAME|FILE", "", "data set name or CSV file ('-' = stdin)"},
         {"--n-test", "N", "10000", "test points for generated data"},
@@ -236,7 +257,40 @@ int cmd_eval(int argc, char** argv) {
     Metrics r;
     std::vector<Real> lq((size_t)d.test.rows);  // log p (or log q) of each test point
     EvalSet ev;
-    if (m.is_ebm) {
+    if (m.baseline()) {
+        // NLL and forward KL from log p of the test points; the reverse KL over n_eval
+        // samples of the model drawn with the evaluation stream
+        model_log_prob(lq.data(), d.test, m);
+        double s = 0;
+        for (Real v : lq) s += (double)v;
+        r.test_nll = -s / d.test.rows;
+        r.fwd_kl = r.rev_kl = r.jeffreys = NAN;
+        ev.has_fwd = d.is_toy && toy_has_density(d.toy);
+        ev.has_rev = ev.has_fwd && toy_has_reverse_kl(d.toy);
+        if (ev.has_fwd) {
+            std::vector<double> lpi((size_t)d.test.rows);
+            toy_log_density(d.toy, d.test, lpi.data());
+            double t = 0;
+            for (double v : lpi) t += v;
+            r.fwd_kl = t / d.test.rows + r.test_nll;
+        }
+        if (ev.has_rev) {
+            Rng master(seed);
+            master.split();
+            master.split();
+            Rng eval_rng = master.split();
+            if (m.kind == LoadedModel::Kind::gaussian) gaussian_sample(ev.xs, m.gaussian, (int)n_eval, eval_rng);
+            else kde_sample(ev.xs, m.kde, (int)n_eval, eval_rng);
+            ev.lp.resize((size_t)n_eval);
+            model_log_prob(ev.lp.data(), ev.xs, m);
+            std::vector<double> lpi((size_t)n_eval);
+            toy_log_density(d.toy, ev.xs, lpi.data());
+            double t = 0;
+            for (long i = 0; i < n_eval; i++) t += (double)ev.lp[(size_t)i] - lpi[(size_t)i];
+            r.rev_kl = t / (double)n_eval;
+            r.jeffreys = r.fwd_kl + r.rev_kl;
+        }
+    } else if (m.is_ebm) {
         note_log_z(m);
         model_log_prob(lq.data(), d.test, m);
         double s = 0;
@@ -312,7 +366,7 @@ static const CommandSpec SAMPLE = {
     "Points that are NaN or infinite (a model whose weights overflow) are exit code 4: nothing\n"
     "is written, the message says how many and the first.\n",
     {
-        {"--model", "FILE", "", "a model.safetensors written by symkl train"},
+        {"--model", "FILE", "", "a model.safetensors written by symkl train (a flow, or a gaussian or kde baseline)"},
         {"--proxy-model", "FILE", "", "a flow proxy.safetensors (instead of --model)"},
         {"--n", "N", "1000", "number of points"},
         {"--out", "FILE", "", "output CSV ('-' = stdout)"},
@@ -335,16 +389,22 @@ int cmd_sample(int argc, char** argv) {
         throw symkl::Error("symkl sample: " + m.path +
                            " is an energy-based proxy, which has no exact sampler; sample the main model "
                            "(--model), or train with --proxy flow");
-    const Flow& flow = m.flow;
-    const int D = flow.cfg.dim, chunk = 1024;
+    const int D = m.dim(), chunk = 1024;
     Tensor z((int)n, D), x((int)n, D);
     std::vector<Real> lp((size_t)n);
-    for (Real& v : z.data) v = (Real)rng.normal();
-    FlowCache cache;
-    flow_cache_init(cache, flow, chunk);
-    for (long s = 0; s < n; s += chunk) {
-        const int b = (int)(n - s < chunk ? n - s : chunk);
-        flow_sample(x.row((int)s), lp.data() + s, z.row((int)s), flow, cache, b);
+    if (m.baseline()) {  // draws of the baseline with the same --seed stream, and their log p
+        if (m.kind == LoadedModel::Kind::gaussian) gaussian_sample(x, m.gaussian, (int)n, rng);
+        else kde_sample(x, m.kde, (int)n, rng);
+        if (with_lp) model_log_prob(lp.data(), x, m);
+    } else {
+        const Flow& flow = m.flow;
+        for (Real& v : z.data) v = (Real)rng.normal();
+        FlowCache cache;
+        flow_cache_init(cache, flow, chunk);
+        for (long s = 0; s < n; s += chunk) {
+            const int b = (int)(n - s < chunk ? n - s : chunk);
+            flow_sample(x.row((int)s), lp.data() + s, z.row((int)s), flow, cache, b);
+        }
     }
     if (!m.prep.empty()) {  // back to the data's units: x = shift + scale · u
         unstandardize(x, m.prep);
@@ -385,7 +445,7 @@ static const CommandSpec LOGPROB = {
     "infinite (a point far outside the model's range) is exit code 4: nothing is written, the\n"
     "message says how many rows and the first.\n",
     {
-        {"--model", "FILE", "", "a model.safetensors written by symkl train"},
+        {"--model", "FILE", "", "a model.safetensors written by symkl train (a flow, or a gaussian or kde baseline)"},
         {"--proxy-model", "FILE", "", "a proxy.safetensors written by symkl train (instead of --model)"},
         {"--in", "FILE", "", "input CSV: the model's columns by name when its header has them all, else one numeric column per dimension ('-' = stdin)"},
         {"--out", "FILE", "", "output CSV ('-' = stdout)"},

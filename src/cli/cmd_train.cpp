@@ -18,14 +18,25 @@ static CommandSpec train_spec() {
     CommandSpec c = {
         "train",
         "Train a RealNVP flow on a generated data set or a CSV file: by maximum likelihood (mle),\n"
-        "by the adaptive symmetrized KL with a proxy (jeffreys), or with a fixed-weight penalty (penalty).",
-        "symkl train [--data NAME|FILE.csv] [--method mle|jeffreys|penalty|wgan] [options]",
+        "by the adaptive symmetrized KL with a proxy (jeffreys), or with a fixed-weight penalty (penalty);\n"
+        "or fit a baseline without a flow (gaussian, kde).",
+        "symkl train [--data NAME|FILE.csv] [--method mle|jeffreys|penalty|wgan|gaussian|kde] [options]",
         "methods (docs/method.md):\n"
         "  mle       minimise F = -E_data log p (the forward KL up to a constant)\n"
         "  jeffreys  minimise F + R, R = KL(p || q) with a proxy q kept close to the data by the\n"
         "            resilient constraint G = -E_data log q <= eps + u; lambda adapts by dual ascent\n"
         "  penalty   the same with lambda fixed at --lambda0 (no slack, no dual step)\n"
         "  wgan      the flow as the generator of a WGAN-GP against an MLP critic (docs/wgan.md)\n"
+        "  gaussian  baseline: full-covariance Gaussian, covariance shrunk towards its diagonal by alpha\n"
+        "  kde       baseline: Gaussian kernels at the training rows, covariance h^2 diag(column variances)\n"
+        "            (alpha, h: the grid value with the lowest validation NLL, or by 5-fold cross-validation\n"
+        "            on the training rows when --val-frac is 0; the flow, optimiser and step options are\n"
+        "            ignored and not recorded)\n"
+        "\n"
+        "validation (docs/method.md section 8):\n"
+        "  --val-frac of the training rows (auto: 0.1 for a CSV, 0 for generated data) are held out;\n"
+        "  every --val-every steps their NLL is computed, the step with the lowest is the selected\n"
+        "  model, and the run stops after --patience validations without a lower one.\n"
         "\n"
         "CSV data (docs/data.md, real tabular data):\n"
         "  --standardize auto (on for a CSV): the flow trains on (x - mean) / std of the training rows;\n"
@@ -40,11 +51,14 @@ static CommandSpec train_spec() {
         "                     the last row), train_nll, test_nll, fwd_kl, rev_kl, jeffreys (true-density\n"
         "                     Monte Carlo; 'nan' where the density is unknown), grad_norm, lambda, u,\n"
         "                     proxy_nll (G), rev_kl_proxy (R), ess (EBM), critic_loss, wasserstein_estimate,\n"
-        "                     gp (wgan), skipped\n"
-        "  model.safetensors  the main flow (rewritten at every logged step: the last good state is kept)\n"
+        "                     gp (wgan), skipped, val_nll (at validations; also a row at each); baselines:\n"
+        "                     one row per grid value (alpha or h, train_nll, val_nll, test_nll, fwd_kl, selected)\n"
+        "  model.safetensors  the main flow (rewritten at every logged step: the last good state is kept);\n"
+        "                     with validation rows the selected step's (lowest validation NLL); a baseline\n"
         "  proxy.safetensors  the proxy (jeffreys, penalty); an EBM's carries its log Z estimate\n"
+        "  model-last.safetensors, proxy-last.safetensors   with validation rows: the last step's models\n"
         "  config.json        every setting of the run; an automatic one (lr, beta1, beta2, eps, sigma0,\n"
-        "                     n_train) with the value it took and \"<key>_auto\": true\n"
+        "                     n_train, val_frac, val_every) with the value it took and \"<key>_auto\": true\n"
         "  density.png        the learnt density on a grid over the data (2-D data)\n"
         "  samples.svg        2000 samples of the flow over the training points (2-D data)\n"
         "  nll.svg, kl.svg, lambda.svg   learning curves (docs/figures.md)\n"
@@ -72,13 +86,34 @@ static int report(const RunSettings& s, const RunResult& r) {
         return r.exit_code;
     }
     char label[64];
-    std::snprintf(label, sizeof label, "final (step %ld):", s.steps);
+    if (is_baseline(s.trainer.method)) {
+        std::printf("%s: %s = %.6g, chosen by %s\n", method_name(s.trainer.method), r.param.c_str(), r.param_value,
+                    r.cross_validated ? "5-fold cross-validation on the training rows (no validation rows)"
+                                      : "the validation NLL");
+        std::snprintf(label, sizeof label, "model:");
+        print_metrics(label, r.selected);
+        if (!r.cross_validated) std::printf("%-18s val NLL %7.4f\n", "", r.selected_val_nll);
+        std::printf("outputs in %s/ (metrics.csv: one row per value of %s, model.safetensors, config.json)\n",
+                    s.out.c_str(), r.param.c_str());
+        return 0;
+    }
+    std::snprintf(label, sizeof label, "final (step %ld):", r.steps_done);
     print_metrics(label, r.last);
     std::snprintf(label, sizeof label, "best (step %ld):", r.best_step);
     print_metrics(label, r.best);
+    if (r.n_val > 0) {
+        std::snprintf(label, sizeof label, "selected (step %ld):", r.selected_step);
+        print_metrics(label, r.selected);
+        std::printf("%-18s val NLL %7.4f (lowest of %ld validation rows; model.safetensors is this step, "
+                    "model-last.safetensors the last)\n", "", r.selected_val_nll, r.n_val);
+        if (r.early_stopped)
+            std::printf("stopped early at step %ld: no lower validation NLL in %ld validations (--patience)\n",
+                        r.steps_done, s.patience);
+    }
     if (r.dim > 0 && r.dequantized == r.dim)  // every column discrete: the usual unit for images
-        std::printf("bits per dimension (test NLL / (D ln 2), D = %d, dequantised data): final %.4f, best %.4f\n",
-                    r.dim, r.last.test_nll / (r.dim * std::log(2.0)), r.best.test_nll / (r.dim * std::log(2.0)));
+        std::printf("bits per dimension (test NLL / (D ln 2), D = %d, dequantised data): final %.4f, best %.4f, selected %.4f\n",
+                    r.dim, r.last.test_nll / (r.dim * std::log(2.0)), r.best.test_nll / (r.dim * std::log(2.0)),
+                    r.selected.test_nll / (r.dim * std::log(2.0)));
     const char* eps_note = !r.resolved.eps_auto ? ""
                            : r.standardized  ? " (kNN entropy of the standardised training set)"
                                              : " (kNN entropy of the training set)";
@@ -86,8 +121,9 @@ static int report(const RunSettings& s, const RunResult& r) {
         std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps, eps_note, r.lambda, s.trainer.method == Method::jeffreys ? ", u " : "",
                     s.trainer.method == Method::jeffreys ? csv_format(r.u).c_str() : "");
     if (r.skipped) std::printf("%ld steps skipped for non-finite values\n", r.skipped);
-    std::printf("outputs in %s/ (metrics.csv, model.safetensors%s, config.json)\n", s.out.c_str(),
-                s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty ? ", proxy.safetensors" : "");
+    std::printf("outputs in %s/ (metrics.csv, model.safetensors%s%s, config.json)\n", s.out.c_str(),
+                s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty ? ", proxy.safetensors" : "",
+                r.n_val > 0 ? ", model-last.safetensors" : "");
     return 0;
 }
 

@@ -20,6 +20,8 @@
 
 static const char* FORMAT = "symkl-flow-1";
 static const char* EBM_FORMAT = "symkl-ebm-1";
+static const char* GAUSSIAN_FORMAT = "symkl-gaussian-1";
+static const char* KDE_FORMAT = "symkl-kde-1";
 
 Metadata flow_metadata(const FlowConfig& cfg) {
     return {{"format", FORMAT},
@@ -373,4 +375,99 @@ std::vector<int> checkpoint_dequantized(const SafeTensors& st, int dim, const st
         begin = comma + 1;
     }
     return cols;
+}
+
+// --- the baselines --------------------------------------------------------------
+
+namespace {
+
+// The format must be `want`; otherwise symkl::Error names both.
+void need_format(const SafeTensors& st, const char* want, const std::string& path) {
+    const std::string& format = need_meta(st, "format", path);
+    if (format != want)
+        throw symkl::Error(path + ": metadata 'format' is '" + format + "', expected '" + want + "'");
+}
+
+// The tensor `name` with exactly this shape, or symkl::Error naming both shapes.
+const NamedTensor& need_tensor(const SafeTensors& st, const std::string& name, const std::vector<int64_t>& shape,
+                               const std::string& path) {
+    const NamedTensor* t = st.find(name);
+    auto text = [](const std::vector<int64_t>& s) {
+        std::string r = "(";
+        for (size_t i = 0; i < s.size(); i++) r += (i ? ", " : "") + std::to_string(s[i]);
+        return r + ")";
+    };
+    if (!t) throw symkl::Error(path + ": has no tensor '" + name + "'" + kCorruptMeta);
+    if (t->shape != shape)
+        throw symkl::Error(path + ": tensor '" + name + "' has shape " + text(t->shape) + ", the metadata says " +
+                           text(shape) + kCorruptMeta);
+    return *t;
+}
+
+}  // namespace
+
+void save_gaussian(const std::string& path, const Gaussian& g, const Metadata& extra) {
+    SafeTensors st;
+    st.metadata = {{"format", GAUSSIAN_FORMAT},
+                   {"dim", std::to_string(g.dim)},
+                   {"alpha", csv_format(g.alpha)},
+                   {"real", SYMKL_REAL_NAME}};
+    for (const auto& kv : extra) st.metadata.push_back(kv);
+    st.tensors.push_back({"mean", {g.dim}, g.mean});
+    st.tensors.push_back({"cov", {g.dim, g.dim}, g.cov});
+    save_safetensors(path, st, "F64");
+}
+
+void gaussian_from_safetensors(Gaussian& g, const SafeTensors& st, const std::string& path) {
+    need_format(st, GAUSSIAN_FORMAT, path);
+    const int D = meta_int(st, "dim", 1, 1 << 20, path);
+    double alpha = 0;
+    meta_real(st, "alpha", 0, false, 1, path, alpha, true);
+    checkpoint_record(st, path);
+    check_sizes(st, 2, sat_add((uint64_t)D, sat_mul((uint64_t)D, (uint64_t)D)),
+                "a Gaussian (dim " + std::to_string(D) + ")", path);
+    const NamedTensor& mean = need_tensor(st, "mean", {D}, path);
+    const NamedTensor& cov = need_tensor(st, "cov", {D, D}, path);
+    Gaussian out;
+    if (!gaussian_set(out, mean.values, cov.values, alpha))
+        throw symkl::Error(path + ": tensor 'cov' is not a symmetric positive definite matrix" + kCorruptMeta);
+    g = std::move(out);
+}
+
+void save_kde(const std::string& path, const KDE& k, const Metadata& extra) {
+    SafeTensors st;
+    st.metadata = {{"format", KDE_FORMAT},
+                   {"dim", std::to_string(k.dim)},
+                   {"n", std::to_string(k.centres.rows)},
+                   {"h", csv_format(k.h)},
+                   {"real", SYMKL_REAL_NAME}};
+    for (const auto& kv : extra) st.metadata.push_back(kv);
+    std::vector<double> c(k.centres.data.begin(), k.centres.data.end());
+    st.tensors.push_back({"centres", {k.centres.rows, k.dim}, c});
+    st.tensors.push_back({"scale", {k.dim}, k.scale});
+    save_safetensors(path, st, "F64");
+}
+
+void kde_from_safetensors(KDE& k, const SafeTensors& st, const std::string& path) {
+    need_format(st, KDE_FORMAT, path);
+    const int D = meta_int(st, "dim", 1, 1 << 20, path);
+    const int n = meta_int(st, "n", 1, std::numeric_limits<int>::max(), path);
+    double h = 0;
+    meta_real(st, "h", 0, true, INFINITY, path, h, true);
+    checkpoint_record(st, path);
+    check_sizes(st, 2, sat_add(sat_mul((uint64_t)n, (uint64_t)D), (uint64_t)D),
+                "a kernel density estimate (dim " + std::to_string(D) + ", n " + std::to_string(n) + ")", path);
+    const NamedTensor& c = need_tensor(st, "centres", {n, D}, path);
+    const NamedTensor& s = need_tensor(st, "scale", {D}, path);
+    Tensor centres(n, D);
+    for (size_t i = 0; i < c.values.size(); i++) {
+        centres.data[i] = (Real)c.values[i];
+        if (!std::isfinite((double)centres.data[i]))
+            throw symkl::Error(path + ": tensor 'centres' value " + std::to_string(i) + " does not fit this build's " +
+                               SYMKL_REAL_NAME + kCorruptMeta);
+    }
+    KDE out;
+    if (!kde_set(out, centres, s.values, h))
+        throw symkl::Error(path + ": tensor 'scale' has a value that is not a positive number" + kCorruptMeta);
+    k = std::move(out);
 }

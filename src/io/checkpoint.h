@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "data/prep.h"
+#include "baseline/gaussian.h"
+#include "baseline/kde.h"
 #include "flow/flow.h"
 #include "proxy/ebm.h"
 
@@ -55,7 +57,20 @@ struct CheckpointRecord {
 };
 CheckpointRecord checkpoint_record(const SafeTensors& st, const std::string& path);
 
-// The "format" metadata of a checkpoint ("symkl-flow-1", "symkl-ebm-1"), or "" if absent.
+// The baselines (src/baseline/), always stored as F64 (they compute in double):
+//   Gaussian: tensors "mean" (D) and "cov" (D, D); metadata format = "symkl-gaussian-1",
+//             dim, alpha, real, plus `extra`. Loading checks that cov is symmetric
+//             positive definite.
+//   KDE:      tensors "centres" (n, D) and "scale" (D); metadata format = "symkl-kde-1",
+//             dim, n, h, real, plus `extra`. Loading checks n and dim against the tensors'
+//             shapes before copying them, and that every scale is positive.
+void save_gaussian(const std::string& path, const Gaussian& g, const Metadata& extra);
+void gaussian_from_safetensors(Gaussian& g, const SafeTensors& st, const std::string& path);
+void save_kde(const std::string& path, const KDE& k, const Metadata& extra);
+void kde_from_safetensors(KDE& k, const SafeTensors& st, const std::string& path);
+
+// The "format" metadata of a checkpoint ("symkl-flow-1", "symkl-ebm-1", "symkl-gaussian-1",
+// "symkl-kde-1"), or "" if absent.
 std::string checkpoint_format(const SafeTensors& st);
 
 // The standardisation map of a model (data/prep.h) in a checkpoint's metadata:

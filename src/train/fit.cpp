@@ -8,6 +8,7 @@
 #include "tensor/error.h"
 
 bool uses_proxy(Method m) { return m == Method::jeffreys || m == Method::penalty; }
+bool is_baseline(Method m) { return m == Method::gaussian || m == Method::kde; }
 
 double rms_std(const Tensor& x) {
     double total = 0;
@@ -96,16 +97,19 @@ struct Sums {
 FitEnd fit(Trainer& t, const Tensor& train, Rng& batch_rng, const FitSchedule& sched,
            const std::function<bool(const FitLog&)>& on_log,
            const std::function<void(long step, const StepResult&)>& on_step) {
-    if (sched.steps < 0 || sched.log_every < 1)
-        throw symkl::Error("fit: steps must be at least 0 and log_every at least 1, got " +
-                           std::to_string(sched.steps) + " and " + std::to_string(sched.log_every));
+    if (sched.steps < 0 || sched.log_every < 1 || sched.val_every < 0)
+        throw symkl::Error("fit: steps must be at least 0, log_every at least 1 and val_every at least 0, got " +
+                           std::to_string(sched.steps) + ", " + std::to_string(sched.log_every) + " and " +
+                           std::to_string(sched.val_every));
     FitEnd end;
     Sums sums;
     double grad_norm = NAN;
     for (long step = 0;; step++) {
-        if (step % sched.log_every == 0 || step == sched.steps) {
+        const bool validate = sched.val_every > 0 && (step % sched.val_every == 0 || step == sched.steps);
+        if (step % sched.log_every == 0 || step == sched.steps || validate) {
             FitLog log;
             log.step = step;
+            log.validated = validate;
             log.loss = sums.mean(sums.F), log.R = sums.mean(sums.R), log.G = sums.mean(sums.G);
             log.ess = sums.mean(sums.ess), log.critic_loss = sums.mean(sums.critic);
             log.wasserstein = sums.mean(sums.was), log.gp = sums.mean(sums.gp);

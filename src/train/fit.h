@@ -36,7 +36,8 @@ struct FitConfig {
     std::optional<double> sigma0;    // the EBM proxy's σ₀
 };
 
-bool uses_proxy(Method m);  // jeffreys and penalty
+bool uses_proxy(Method m);   // jeffreys and penalty
+bool is_baseline(Method m);  // gaussian and kde: no flow, no steps (src/baseline/)
 
 // What every default became, and which were automatic. eps is NaN for methods without a
 // proxy, sigma0 NaN unless the method uses the EBM proxy.
@@ -86,6 +87,8 @@ struct FitLog {
     double R = NAN, G = NAN, ess = NAN, critic_loss = NAN, wasserstein = NAN, gp = NAN;
     double grad_norm = NAN;          // ‖∇θ‖ of the last step taken
     long skipped = 0;                // steps skipped for a non-finite term so far
+    bool validated = false;          // a validation step (FitSchedule::val_every; train/select.h)
+    double val_nll = NAN;            // its validation NLL (filled in by fit_select)
 };
 
 struct FitEnd {
@@ -94,6 +97,7 @@ struct FitEnd {
     const char* bad = nullptr;       // set when a non-finite term stopped the run:
     long bad_step = 0;               //   what, and at which step (1-based)
     bool stopped = false;            // the callback asked to stop
+    bool early_stopped = false;      // fit_select: the validation NLL stopped improving
 };
 
 // How long fit() runs and when it reports.
@@ -101,11 +105,14 @@ struct FitSchedule {
     long steps = 2000;
     long log_every = 100;         // on_log after every log_every steps (and before step 0, after the last)
     bool skip_nonfinite = false;  // a step with a non-finite term: skip it (true) or end the loop
+    long val_every = 0;           // > 0: on_log also after every val_every steps, with FitLog::validated
+                                  // set there and after the last step (fit_select, train/select.h)
 };
 
 // The training loop: sched.steps steps of train_step with minibatches from batch_rng.
 // on_log is called before step 0, after every log_every steps and after the last one;
-// it returns false to stop. on_step (optional) is called after each step taken. A step
+// it returns false to stop. With sched.val_every > 0 it is also called at the validation
+// steps (the means then cover the steps since the previous call). on_step (optional) is called after each step taken. A step
 // with a non-finite term (StepResult::bad) is skipped, or ends the loop without a log.
 FitEnd fit(Trainer& t, const Tensor& train, Rng& batch_rng, const FitSchedule& sched,
            const std::function<bool(const FitLog&)>& on_log,

@@ -3,12 +3,17 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
+
+#include "tensor/error.h"
 
 bool method_from_name(const std::string& name, Method* out) {
     if (name == "mle") *out = Method::mle;
     else if (name == "penalty") *out = Method::penalty;
     else if (name == "jeffreys") *out = Method::jeffreys;
     else if (name == "wgan") *out = Method::wgan;
+    else if (name == "gaussian") *out = Method::gaussian;
+    else if (name == "kde") *out = Method::kde;
     else return false;
     return true;
 }
@@ -19,11 +24,16 @@ const char* method_name(Method m) {
         case Method::penalty: return "penalty";
         case Method::jeffreys: return "jeffreys";
         case Method::wgan: return "wgan";
+        case Method::gaussian: return "gaussian";
+        case Method::kde: return "kde";
     }
     return "?";
 }
 
 void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy, Critic* critic) {
+    if (cfg.method == Method::gaussian || cfg.method == Method::kde)
+        throw symkl::Error(std::string("trainer_init: ") + method_name(cfg.method) +
+                           " is a baseline without a flow (src/baseline/), not a training method");
     t.cfg = cfg;
     t.flow = &flow;
     const bool uses_proxy = cfg.method == Method::penalty || cfg.method == Method::jeffreys;

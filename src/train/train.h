@@ -27,7 +27,8 @@
 #include "objectives/wgan.h"
 #include "tensor/rng.h"
 
-enum class Method { mle, penalty, jeffreys, wgan };
+// gaussian and kde are the baselines of src/baseline/ (no flow: train_step does not run them).
+enum class Method { mle, penalty, jeffreys, wgan, gaussian, kde };
 bool method_from_name(const std::string& name, Method* out);
 const char* method_name(Method m);
 
