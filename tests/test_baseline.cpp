@@ -103,7 +103,7 @@ TEST_CASE("baseline: KDE log-density equals a naive double loop; the log-sum-exp
         for (int i = 0; i < 30; i++) {
             double dens = 1;
             for (int j = 0; j < D; j++) {
-                const double sd = 0.4 * s[(size_t)j], u = (q.at(r, j) - x.at(i, j)) / sd;
+                const double sd = 0.4 * s[(size_t)j], u = ((double)q.at(r, j) - (double)x.at(i, j)) / sd;
                 dens *= std::exp(-0.5 * u * u) / (std::sqrt(2 * M_PI) * sd);
             }
             sum += dens;

@@ -160,6 +160,21 @@ TEST_CASE("select: a run with validation rows: val_nll, the selected and the las
     CHECK_THAT(slurp(t / "p/model-last.safetensors"), Catch::Contains("\"step\":\"10\""));
     const std::string pm = slurp(t / "p/metrics.csv");
     CHECK(std::count(pm.begin(), pm.end(), '\n') == 1 + 3);
+    // jeffreys: the proxy saved with the selected model is the one of the same step
+    Run jp = run_cli("train --method jeffreys --proxy flow --proxy-layers 2 --proxy-hidden 8 --samples 16 --data " + csv +
+                     " --n-train 120 --batch 32 --layers 2 --hidden 8 --steps 200 --log-every 50 --val-every 5"
+                     " --lr 0.03 --patience 1 --quiet --no-figures --out " + (t / "jp"));
+    INFO(jp.out);
+    REQUIRE(jp.code == 0);
+    REQUIRE_THAT(jp.out, Catch::Contains("stopped early"));
+    auto step_of = [&](const std::string& f) {
+        const std::string b = slurp(t / ("jp/" + f + ".safetensors"));
+        const size_t at = b.find("\"step\":\"") + 8;
+        return b.substr(at, b.find('"', at) - at);
+    };
+    CHECK(step_of("model") != step_of("model-last"));
+    CHECK(step_of("proxy") == step_of("model"));
+    CHECK(step_of("proxy-last") == step_of("model-last"));
     // --val-frac 0: no validation, model.safetensors is the last step, no -last files
     Run none = run_cli("train --data " + csv + small + " --val-frac 0 --out " + (t / "c"));
     REQUIRE(none.code == 0);
