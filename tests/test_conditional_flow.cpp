@@ -1,12 +1,17 @@
 // test_conditional_flow.cpp — couplings and flows with a context y (p(x | y)): gradients
 // with respect to parameters, input and context in both directions (with and without a
-// context embedding), invertibility for a fixed context, and that the context matters.
+// context embedding), invertibility for a fixed context, that the context matters, and
+// checkpoints of conditional flows.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
+#include "cli_run.h"
 #include "flow/flow.h"
 #include "gradcheck.h"
+#include "io/checkpoint.h"
+#include "io/safetensors.h"
+#include "tempdir.h"
 #include "tensor/rng.h"
 
 static const double TOL = 1e-6;
@@ -229,4 +234,47 @@ TEST_CASE("conditional flow: invalid context configurations are refused", "[flow
     cfg.context = 2;
     cfg.embed_hidden = 0;
     CHECK_THROWS_WITH(flow_build(f, cfg), Catch::Contains("embedding"));
+}
+
+TEST_CASE("conditional flow: checkpoints keep the context and embedding; unconditional files are unchanged",
+          "[flow][sbi][checkpoint]") {
+    TempDir t;
+    const int B = 3, D = 2, C = 3;
+    for (int E : {0, 2}) {
+        INFO("embed=" << E);
+        Flow f = make_cond_flow(D, C, E, Act::tanh, Scale::tanh, 1300 + E);
+        save_flow(t / "c.safetensors", f, {});
+        Flow g;
+        load_flow(t / "c.safetensors", g);
+        CHECK(g.cfg.context == C);
+        CHECK(g.cfg.embed == E);
+        CHECK(g.params.value == f.params.value);
+        FlowCache cf, cg;
+        flow_cache_init(cf, f, B);
+        flow_cache_init(cg, g, B);
+        Rng rng(3);
+        std::vector<Real> x = random_vec((size_t)B * D, rng), y = random_vec((size_t)B * C, rng), l1(B), l2(B);
+        flow_log_prob(l1.data(), x.data(), f, cf, B, y.data());
+        flow_log_prob(l2.data(), x.data(), g, cg, B, y.data());
+        CHECK(l1 == l2);
+        // the CLI evaluates unconditional flows only, and says so
+        Run r = run_cli("logprob --model " + (t / "c.safetensors") + " --in " + std::string(SYMKL_SOURCE_DIR) +
+                        "/data/moons.csv --out " + (t / "lp.csv"));
+        CHECK(r.code == 2);
+        CHECK_THAT(r.out, Catch::Contains("a conditional flow (context of 3 values"));
+    }
+    // an unconditional flow's metadata has no context keys: its file is what it always was
+    const Metadata m = flow_metadata(FlowConfig{});
+    for (const auto& kv : m) CHECK((kv.first != "context" && kv.first != "embed"));
+    CHECK(m.back().first == "real");
+    // a context the tensors do not have is refused before anything is allocated
+    Flow u = make_cond_flow(D, 0, 0, Act::tanh, Scale::tanh, 7);
+    Metadata bad = flow_metadata(u.cfg);
+    bad.insert(bad.end() - 1, {"context", "4"});
+    SafeTensors st;
+    st.metadata = bad;
+    params_to_safetensors(u.params, st, "");
+    save_safetensors(t / "bad.safetensors", st, SYMKL_SAFETENSORS_DTYPE);
+    Flow g;
+    CHECK_THROWS_WITH(load_flow(t / "bad.safetensors", g), Catch::Contains("context 4"));
 }
