@@ -319,9 +319,9 @@ TEST_CASE("sbi MCMC: slice sampling matches gaussian_linear's exact posterior", 
     CHECK(std::fabs(acc - 0.5) < 4 * 0.5 / std::sqrt(2.0 * n));
 }
 
-// The same with sbibm-like sizes and scikit-learn's stopping rule (about a minute at -O0:
-// run with build/symkl_tests "[.slow]").
-TEST_CASE("sbi MCMC: slice sampling matches gaussian_linear's exact posterior, 2000 samples", "[sbi][c2st][.slow]") {
+// The same with sbibm-like sizes and scikit-learn's stopping rule (about 100 s:
+// run with build/symkl_tests "[slow]").
+TEST_CASE("sbi MCMC: slice sampling matches gaussian_linear's exact posterior, 2000 samples", "[.slow]") {
     const int n = 2000;
     const double acc = mcmc_vs_exact(n, 10000, 47);
     INFO("C2ST(exact, MCMC) " << acc);
@@ -357,8 +357,8 @@ TEST_CASE("sbi reference posteriors: slcp's MCMC reference covers the four modes
 }
 
 // Two slcp references from different seeds (independent chains, SIR starts and sign flips)
-// are one distribution: their C2ST stays near 0.5 when the chains mix (run with "[.slow]").
-TEST_CASE("sbi reference posteriors: two slcp MCMC references agree (C2ST)", "[sbi][c2st][.slow]") {
+// are one distribution: their C2ST stays near 0.5 when the chains mix (about 17 s; "[slow]").
+TEST_CASE("sbi reference posteriors: two slcp MCMC references agree (C2ST)", "[.slow]") {
     const int n = 2000;
     const std::vector<Real> xo = observation(SbiTask::slcp, 1);
     SliceOptions so;
