@@ -127,7 +127,7 @@ BUILD := build$(if $(strip $(VARIANT)),/$(subst $(space),-,$(strip $(VARIANT))))
 # missing folder is skipped). The CLI and the tests link both, the bench the core only.
 # Layers, lowest first: a file includes only from its own layer and those before it,
 # and no core file includes a tools layer (`make check-layers`).
-LIB_LAYERS   := tensor nn flow proxy data baseline objectives train
+LIB_LAYERS   := tensor nn flow proxy data baseline objectives train sbi
 TOOLS_LAYERS := io plot app
 LIB_SRC   := $(wildcard $(addsuffix /*.cpp,$(addprefix src/,$(LIB_LAYERS))))
 TOOLS_SRC := $(wildcard $(addsuffix /*.cpp,$(addprefix src/,$(TOOLS_LAYERS))))

@@ -110,6 +110,10 @@ static LoadedModel load_model(const Args& a) {
         m.log_z_samples = (long)rec.log_z_samples;
     } else {
         flow_from_safetensors(m.flow, st, m.path);
+        if (m.flow.cfg.context > 0)
+            throw symkl::Error(m.path + ": a conditional flow (context of " + std::to_string(m.flow.cfg.context) +
+                               " values, docs/sbi.md): symkl " + a.spec->name +
+                               " evaluates unconditional flows only; use the library API");
     }
     m.prep = checkpoint_standardizer(st, m.dim(), m.path);
     m.columns = checkpoint_columns(st, m.dim(), m.path);

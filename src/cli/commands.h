@@ -15,3 +15,5 @@ int cmd_sample(int argc, char** argv);
 int cmd_logprob(int argc, char** argv);
 int cmd_generate(int argc, char** argv);
 int cmd_plot(int argc, char** argv);
+int cmd_sbi(int argc, char** argv);
+int cmd_c2st(int argc, char** argv);

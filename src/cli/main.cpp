@@ -66,7 +66,9 @@ int main(int argc, char** argv) {
         if (cmd == "logprob") return cmd_logprob(argc, argv);
         if (cmd == "generate") return cmd_generate(argc, argv);
         if (cmd == "plot") return cmd_plot(argc, argv);
-        std::fprintf(stderr, "symkl: error: unknown command '%s' (commands: train, compare, experiment, eval, sample, logprob, generate, plot, demo; see 'symkl --help')\n",
+        if (cmd == "sbi") return cmd_sbi(argc, argv);
+        if (cmd == "c2st") return cmd_c2st(argc, argv);
+        std::fprintf(stderr, "symkl: error: unknown command '%s' (commands: train, compare, experiment, eval, sample, logprob, generate, plot, sbi, c2st, demo; see 'symkl --help')\n",
                      cmd.c_str());
         return 2;
     } catch (const symkl::Error& e) {

@@ -18,11 +18,12 @@ bool scale_from_name(const std::string& name, Scale* out) {
 const char* scale_name(Scale s) { return s == Scale::tanh ? "tanh" : "exp"; }
 
 void coupling_declare(Coupling& c, Params& p, const std::string& prefix, int D, Half cond,
-                      int hidden, int depth, Act act, Scale scale, Real clamp) {
+                      int hidden, int depth, Act act, Scale scale, Real clamp, int context) {
     const int first = D / 2;  // size of the first half; the second has D − D/2
     c.D = D;
     c.scale = scale;
     c.clamp = clamp;
+    c.dc = context;
     if (cond == Half::first) {
         c.a0 = 0, c.da = first;
         c.b0 = first, c.db = D - first;
@@ -30,11 +31,11 @@ void coupling_declare(Coupling& c, Params& p, const std::string& prefix, int D, 
         c.a0 = first, c.da = D - first;
         c.b0 = 0, c.db = first;
     }
-    mlp_declare(c.net, p, prefix + ".net", c.da, hidden, 2 * c.db, depth, act);
+    mlp_declare(c.net, p, prefix + ".net", c.da + c.dc, hidden, 2 * c.db, depth, act);
 }
 
 void coupling_cache_init(CouplingCache& cc, const Coupling& c, int cap) {
-    cc.xa.resize(cap, c.da);
+    cc.xa.resize(cap, c.da + c.dc);
     cc.h.resize(cap, 2 * c.db);
     cc.cap = cap;
     cc.pass = CouplingPass::none;
@@ -43,7 +44,7 @@ void coupling_cache_init(CouplingCache& cc, const Coupling& c, int cap) {
     cc.exp_neg_s.resize(cap, c.db);
     cc.xb.resize(cap, c.db);
     cc.dh.resize(cap, 2 * c.db);
-    cc.dxa.resize(cap, c.da);
+    cc.dxa.resize(cap, c.da + c.dc);
     mlp_cache_init(cc.net, c.net, cap);
 }
 
@@ -58,34 +59,44 @@ static inline Real scale_map_grad(Real ds, Real s, Scale scale, Real clamp) {
     return ds * (Real(1) - r * r);
 }
 
-// Copy the conditioning block of each row into cc.xa and run the conditioner.
-static void condition(const Real* in, const Coupling& c, const Params& p, CouplingCache& cc, int B) {
-    const int D = c.D, da = c.da, a0 = c.a0;
+// Copy the conditioning block of each row, then its context, into cc.xa and run the
+// conditioner.
+static void condition(const Real* in, const Real* y, const Coupling& c, const Params& p,
+                      CouplingCache& cc, int B) {
+    const int D = c.D, da = c.da, a0 = c.a0, dc = c.dc, w = da + dc;
     Real* xa = cc.xa.ptr();
-    #pragma omp parallel for if ((long)B * D >= PAR_MIN_ELEMS)
-    for (int i = 0; i < B; i++)
-        for (int j = 0; j < da; j++) xa[(size_t)i * da + j] = in[(size_t)i * D + a0 + j];
+    #pragma omp parallel for if ((long)B * (D + dc) >= PAR_MIN_ELEMS)
+    for (int i = 0; i < B; i++) {
+        for (int j = 0; j < da; j++) xa[(size_t)i * w + j] = in[(size_t)i * D + a0 + j];
+        for (int j = 0; j < dc; j++) xa[(size_t)i * w + da + j] = y[(size_t)i * dc + j];
+    }
     mlp_forward(cc.h.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
 }
 
 // Block a is both the conditioner's input and copied to the output unchanged, so its
 // gradient is the identity path's plus the conditioner's: d_in_a = d_out_a + MLPᵀ(dh).
 // Used by both backward passes (the conditioner sees the same block in both directions).
-static void conditioner_backward(Real* d_in, const Real* d_out, const Coupling& c, Params& p,
-                                 CouplingCache& cc, int B) {
-    const int D = c.D, da = c.da, a0 = c.a0;
+// The context reaches the output only through the conditioner: dy += MLPᵀ(dh)'s last dc
+// columns.
+static void conditioner_backward(Real* d_in, const Real* d_out, Real* dy, const Coupling& c,
+                                 Params& p, CouplingCache& cc, int B) {
+    const int D = c.D, da = c.da, a0 = c.a0, dc = c.dc;
     mlp_backward(cc.dxa.ptr(), cc.dh.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
-    #pragma omp parallel for if ((long)B * D >= PAR_MIN_ELEMS)
-    for (int i = 0; i < B; i++)
+    #pragma omp parallel for if ((long)B * (D + dc) >= PAR_MIN_ELEMS)
+    for (int i = 0; i < B; i++) {
         for (int j = 0; j < da; j++)
             d_in[(size_t)i * D + a0 + j] = d_out[(size_t)i * D + a0 + j] + cc.dxa.at(i, j);
+        if (dy)
+            for (int j = 0; j < dc; j++) dy[(size_t)i * dc + j] += cc.dxa.at(i, da + j);
+    }
 }
 
 void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const Params& p,
-                      CouplingCache& cc, int B) {
+                      CouplingCache& cc, int B, const Real* y) {
     SYMKL_CHECK(B <= cc.cap, "coupling_forward: batch larger than the cache");
+    SYMKL_CHECK(c.dc == 0 || y, "coupling_forward: a conditional coupling needs its context");
     cc.pass = CouplingPass::density;
-    condition(x, c, p, cc, B);
+    condition(x, y, c, p, cc, B);
     const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
     const Scale scale = c.scale;
     const Real clamp = c.clamp;
@@ -113,7 +124,7 @@ void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const
 }
 
 void coupling_density_backward(Real* dx, const Real* dz, const Real* dld, const Coupling& c,
-                               Params& p, CouplingCache& cc, int B) {
+                               Params& p, CouplingCache& cc, int B, Real* dy) {
     SYMKL_CHECK(B <= cc.cap, "coupling_density_backward: batch larger than the cache");
     SYMKL_CHECK(cc.pass == CouplingPass::density, "coupling_density_backward: the cache holds no density pass");
     const int D = c.D, db = c.db, b0 = c.b0;
@@ -138,14 +149,15 @@ void coupling_density_backward(Real* dx, const Real* dz, const Real* dld, const 
         }
     }
     // the conditioner read x_a, which also passes through unchanged as z_a
-    conditioner_backward(dx, dz, c, p, cc, B);
+    conditioner_backward(dx, dz, dy, c, p, cc, B);
 }
 
 void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const Params& p,
-                      CouplingCache& cc, int B) {
+                      CouplingCache& cc, int B, const Real* y) {
     SYMKL_CHECK(B <= cc.cap, "coupling_inverse: batch larger than the cache");
+    SYMKL_CHECK(c.dc == 0 || y, "coupling_inverse: a conditional coupling needs its context");
     cc.pass = CouplingPass::sampling;
-    condition(z, c, p, cc, B);  // x_a = z_a, so the conditioner sees the same input
+    condition(z, y, c, p, cc, B);  // x_a = z_a, so the conditioner sees the same input
     const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
     const Scale scale = c.scale;
     const Real clamp = c.clamp;
@@ -173,7 +185,7 @@ void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const
 }
 
 void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const Coupling& c,
-                               Params& p, CouplingCache& cc, int B) {
+                               Params& p, CouplingCache& cc, int B, Real* dy) {
     SYMKL_CHECK(B <= cc.cap, "coupling_inverse_backward: batch larger than the cache");
     SYMKL_CHECK(cc.pass == CouplingPass::sampling, "coupling_inverse_backward: the cache holds no sampling pass");
     const int D = c.D, db = c.db, b0 = c.b0;
@@ -198,5 +210,5 @@ void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const 
         }
     }
     // the conditioner read z_a, which also passes through unchanged as x_a
-    conditioner_backward(dz, dx, c, p, cc, B);
+    conditioner_backward(dz, dx, dy, c, p, cc, B);
 }

@@ -24,15 +24,23 @@ static const char* GAUSSIAN_FORMAT = "symkl-gaussian-1";
 static const char* KDE_FORMAT = "symkl-kde-1";
 
 Metadata flow_metadata(const FlowConfig& cfg) {
-    return {{"format", FORMAT},
-            {"dim", std::to_string(cfg.dim)},
-            {"layers", std::to_string(cfg.layers)},
-            {"hidden", std::to_string(cfg.hidden)},
-            {"depth", std::to_string(cfg.depth)},
-            {"act", act_name(cfg.act)},
-            {"scale", scale_name(cfg.scale)},
-            {"clamp", csv_format(cfg.clamp)},
-            {"real", SYMKL_REAL_NAME}};
+    Metadata m = {{"format", FORMAT},
+                  {"dim", std::to_string(cfg.dim)},
+                  {"layers", std::to_string(cfg.layers)},
+                  {"hidden", std::to_string(cfg.hidden)},
+                  {"depth", std::to_string(cfg.depth)},
+                  {"act", act_name(cfg.act)},
+                  {"scale", scale_name(cfg.scale)},
+                  {"clamp", csv_format(cfg.clamp)}};
+    // a conditional flow only: an unconditional flow's file is as it always was
+    if (cfg.context > 0) m.push_back({"context", std::to_string(cfg.context)});
+    if (cfg.embed > 0) {
+        m.push_back({"embed", std::to_string(cfg.embed)});
+        m.push_back({"embed_hidden", std::to_string(cfg.embed_hidden)});
+        m.push_back({"embed_depth", std::to_string(cfg.embed_depth)});
+    }
+    m.push_back({"real", SYMKL_REAL_NAME});
+    return m;
 }
 
 void save_flow(const std::string& path, const Flow& f, const Metadata& extra) {
@@ -188,24 +196,50 @@ void flow_from_safetensors(Flow& f, const SafeTensors& st, const std::string& pa
     if (!scale_from_name(scale, &cfg.scale))
         throw symkl::Error(path + ": metadata 'scale' = '" + scale + "' is not tanh or exp" + kCorruptMeta);
     meta_real(st, "clamp", 0, true, INFINITY, path, cfg.clamp, true);
+    // a conditional flow (absent in older files and unconditional flows: context 0)
+    uint64_t context = 0, embed = 0, embed_hidden = 0, embed_depth = 0;
+    meta_uint(st, "context", 0, 1 << 20, path, context, false);
+    if (meta_uint(st, "embed", 1, 1 << 20, path, embed, false)) {
+        if (context == 0)
+            throw symkl::Error(path + ": metadata 'embed' without a 'context' (a context embedding needs a context)" +
+                               kCorruptMeta);
+        meta_uint(st, "embed_hidden", 1, 1 << 20, path, embed_hidden, true);
+        meta_uint(st, "embed_depth", 1, 1 << 10, path, embed_depth, true);
+        cfg.embed = (int)embed;
+        cfg.embed_hidden = (int)embed_hidden;
+        cfg.embed_depth = (int)embed_depth;
+    }
+    cfg.context = (int)context;
     checkpoint_record(st, path);
     checkpoint_standardizer(st, cfg.dim, path);
     checkpoint_columns(st, cfg.dim, path);
     checkpoint_dequantized(st, cfg.dim, path);
 
-    // Couplings alternate the conditioning half (flow.cpp): D/2 → 2(D − D/2), then D − D/2 → 2·(D/2).
+    // Couplings alternate the conditioning half (flow.cpp): D/2 → 2(D − D/2), then D − D/2 → 2·(D/2);
+    // each conditioner also reads dc context values (the embedding's width when there is one).
     const uint64_t D = (uint64_t)cfg.dim, K = (uint64_t)cfg.layers, H = (uint64_t)cfg.hidden, L = (uint64_t)cfg.depth;
-    const uint64_t a = D / 2, b = D - D / 2;
-    const uint64_t even = mlp_params(a, H, L, 2 * b), odd = mlp_params(b, H, L, 2 * a);
-    const uint64_t params = sat_add(sat_mul((K + 1) / 2, even), sat_mul(K / 2, odd));
-    check_sizes(st, 2 * K * (L + 1), params, "a flow (dim " + std::to_string(D) + ", layers " + std::to_string(K) +
-                                                 ", hidden " + std::to_string(H) + ", depth " + std::to_string(L) + ")", path);
+    const uint64_t a = D / 2, b = D - D / 2, dc = embed > 0 ? embed : context;
+    const uint64_t even = mlp_params(a + dc, H, L, 2 * b), odd = mlp_params(b + dc, H, L, 2 * a);
+    uint64_t params = sat_add(sat_mul((K + 1) / 2, even), sat_mul(K / 2, odd));
+    uint64_t tensors = 2 * K * (L + 1);
+    if (embed > 0) {
+        params = sat_add(params, mlp_params(context, embed_hidden, embed_depth, embed));
+        tensors += 2 * (embed_depth + 1);
+    }
+    std::string what = "a flow (dim " + std::to_string(D) + ", layers " + std::to_string(K) + ", hidden " +
+                       std::to_string(H) + ", depth " + std::to_string(L);
+    if (context > 0) what += ", context " + std::to_string(context);
+    if (embed > 0) what += ", embed " + std::to_string(embed);
+    check_sizes(st, tensors, params, what + ")", path);
     Params declared;  // names and shapes only: no values yet
     std::vector<Coupling> couplings((size_t)K);
     for (int k = 0; k < cfg.layers; k++)
         coupling_declare(couplings[k], declared, "couplings." + std::to_string(k), cfg.dim,
                          k % 2 == 0 ? Half::first : Half::second, cfg.hidden, cfg.depth, cfg.act, cfg.scale,
-                         (Real)cfg.clamp);
+                         (Real)cfg.clamp, (int)dc);
+    MLP embed_net;
+    if (embed > 0)
+        mlp_declare(embed_net, declared, "embed", cfg.context, cfg.embed_hidden, cfg.embed, cfg.embed_depth, cfg.act);
     params_check_safetensors(declared, st, "", path);
 
     Flow g;

@@ -2,7 +2,9 @@
 // names and the architecture in __metadata__, so the file alone rebuilds the model.
 //
 // Metadata keys (all strings): format = "symkl-flow-1", dim, layers, hidden, depth,
-// act, scale, clamp, real; callers may add more (training settings).
+// act, scale, clamp, real; a conditional flow (docs/sbi.md) adds context, and with a
+// context embedding embed, embed_hidden, embed_depth (files without them load as
+// unconditional flows); callers may add more (training settings).
 #pragma once
 #include <cmath>
 #include <cstdint>

@@ -29,8 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(f.params.size() * 4 <= size);
         FlowCache c;
         flow_cache_init(c, f, 2);
-        Tensor x(2, f.cfg.dim), logp(2, 1);
-        flow_log_prob(logp.ptr(), x.ptr(), f, c, 2);
+        Tensor x(2, f.cfg.dim), logp(2, 1), y(2, f.cfg.context);  // y: a conditional flow's context
+        flow_log_prob(logp.ptr(), x.ptr(), f, c, 2, y.ptr());
     } catch (const symkl::Error&) {
     }
 
