@@ -39,7 +39,9 @@ static CommandSpec train_spec() {
         "                     n_train) with the value it took and \"<key>_auto\": true\n"
         "  density.png        the learnt density on a grid over the data (2-D data)\n"
         "  samples.svg        2000 samples of the flow over the training points (2-D data)\n"
-        "  nll.svg, kl.svg, lambda.svg   learning curves (docs/figures.md)\n"
+        "  pairs.svg          a scatter matrix of up to 4 dimensions: samples against the data (D > 2)\n"
+        "  nll.svg, kl.svg, lambda.svg   learning curves (docs/figures.md); every figure's title\n"
+        "                     names the data set and the method\n"
         "\n"
         "output directories:\n"
         "  --out defaults to runs/<data>-<method>-seed<S>, <data> being the generated set's name\n"
@@ -58,6 +60,13 @@ static CommandSpec train_spec() {
     return c;
 }
 
+// A number as printed for people: 6 significant digits (files keep every digit).
+static std::string g6(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
 static int report(const RunSettings& s, const RunResult& r) {
     if (r.exit_code) {
         std::fprintf(stderr, "symkl: error: %s\n", r.error.c_str());
@@ -68,10 +77,17 @@ static int report(const RunSettings& s, const RunResult& r) {
     print_metrics(label, r.last);
     std::snprintf(label, sizeof label, "best (step %ld):", r.best_step);
     print_metrics(label, r.best);
-    if (s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty)
-        std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps, r.resolved.eps_auto ? " (kNN entropy of the training set)" : "",
-                    r.lambda, s.trainer.method == Method::jeffreys ? ", u " : "",
-                    s.trainer.method == Method::jeffreys ? csv_format(r.u).c_str() : "");
+    if (s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty) {
+        // ε as it was set: the kNN entropy, plus the margin when there is one
+        std::string what = " (given by --eps)";
+        if (r.resolved.eps_auto)
+            what = s.eps_margin == 0 ? " (kNN entropy of the training set)"
+                                     : " (kNN entropy of the training set " + g6(r.eps - s.eps_margin) +
+                                           (s.eps_margin > 0 ? " + margin " : " - margin ") + g6(std::fabs(s.eps_margin)) + ")";
+        std::printf("eps %s%s, final lambda %s%s%s\n", g6(r.eps).c_str(), what.c_str(), g6(r.lambda).c_str(),
+                    s.trainer.method == Method::jeffreys ? ", u " : "",
+                    s.trainer.method == Method::jeffreys ? g6(r.u).c_str() : "");
+    }
     if (r.skipped) std::printf("%ld steps skipped for non-finite values\n", r.skipped);
     std::printf("outputs in %s/ (metrics.csv, model.safetensors%s, config.json)\n", s.out.c_str(),
                 s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty ? ", proxy.safetensors" : "");
