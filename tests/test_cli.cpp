@@ -167,7 +167,7 @@ TEST_CASE("cli: train, sample, logprob and eval fit together; errors on misuse",
     std::string field;
     for (int i = 0; i < 4; i++) std::getline(ss, field, ',');  // step, loss, train_nll, test_nll
     char want[64];
-    std::snprintf(want, sizeof want, "test_nll  %.6f", std::strtod(field.c_str(), nullptr));
+    std::snprintf(want, sizeof want, "test_nll  %.6g", std::strtod(field.c_str(), nullptr));
     CHECK_THAT(ev.out, Catch::Contains(want));
 
     // wrong dimension
