@@ -829,11 +829,12 @@ std::string scatter_matrix_svg(const std::string& title, const std::vector<std::
                 text(out, 0.5 * (xa.p_lo + xa.p_hi), ya.p_lo + 38, LABEL_FONT, "middle", names[col]);
             }
             if (col == 0) {
-                if (row != col)
-                    for (size_t i = 0; i < ya.major.size(); i++) {
-                        line(out, xa.p_lo - 4, ya.px(ya.major[i]), xa.p_lo, ya.px(ya.major[i]), "#444444", 1);
-                        text(out, xa.p_lo - 7, ya.px(ya.major[i]) + 4, TICK_FONT, "end", ya.labels[i]);
-                    }
+                // the row's dimension, as the other panels of the row show it (the
+                // diagonal panel's own height is a histogram's)
+                for (size_t i = 0; i < ya.major.size(); i++) {
+                    line(out, xa.p_lo - 4, ya.px(ya.major[i]), xa.p_lo, ya.px(ya.major[i]), "#444444", 1);
+                    text(out, xa.p_lo - 7, ya.px(ya.major[i]) + 4, TICK_FONT, "end", ya.labels[i]);
+                }
                 const double mid = 0.5 * (ya.p_lo + ya.p_hi);
                 const std::string rot = " transform=\"rotate(-90 " + num(18) + " " + num(mid) + ")\"";
                 text(out, 18, mid, LABEL_FONT, "middle", names[row], rot.c_str());

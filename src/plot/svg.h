@@ -103,7 +103,8 @@ struct MatrixSet {
 // `panel` pixels: panel (row i, column j) plots dimension j across and i up, the sets in
 // order (the last on top); the diagonal panel of dimension i has each set's histogram of
 // it (24 bins, each set's counts as fractions of its points, the tallest bar at 90% of
-// the panel). Each dimension's range is the first set's values ±10% of their extent;
+// the panel). Tick labels run along the bottom row (each column's dimension) and the left
+// column (each row's). Each dimension's range is the first set's values ±10% of their extent;
 // points of other sets outside it are left out. Throws symkl::Error when the sets do not
 // have k columns of equal length or the first set has no finite value in a dimension.
 std::string scatter_matrix_svg(const std::string& title, const std::vector<std::string>& names,
