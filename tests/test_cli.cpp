@@ -3,6 +3,7 @@
 // byte-identical outputs for 1 and 2 threads, and the train → sample → logprob path.
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -13,6 +14,7 @@
 #include <string>
 #include <sys/wait.h>
 
+#include "app/progress.h"
 #include "cli_run.h"
 #include "tempdir.h"
 
@@ -165,7 +167,7 @@ TEST_CASE("cli: train, sample, logprob and eval fit together; errors on misuse",
     std::string field;
     for (int i = 0; i < 4; i++) std::getline(ss, field, ',');  // step, loss, train_nll, test_nll
     char want[64];
-    std::snprintf(want, sizeof want, "test_nll  %.6f", std::strtod(field.c_str(), nullptr));
+    std::snprintf(want, sizeof want, "test_nll  %.6g", std::strtod(field.c_str(), nullptr));
     CHECK_THAT(ev.out, Catch::Contains(want));
 
     // wrong dimension
@@ -326,6 +328,148 @@ TEST_CASE("cli: a 2-D run draws its figures", "[cli][plot]") {
         CHECK(fs::file_size(t / ("f/" + std::string(f))) > 100);
     }
     CHECK(slurp(t / "f/density.png").substr(1, 3) == "PNG");
+    // every chart names the data set and the method
+    CHECK_THAT(slurp(t / "f/nll.svg"), Catch::Contains(">moons · jeffreys-ebm: negative log-likelihood</text>"));
+    CHECK_THAT(slurp(t / "f/kl.svg"), Catch::Contains(">moons · jeffreys-ebm: divergence from the true density</text>"));
+    CHECK_THAT(slurp(t / "f/lambda.svg"), Catch::Contains(">moons · jeffreys-ebm: λ"));
+    CHECK_THAT(slurp(t / "f/samples.svg"), Catch::Contains(">moons · jeffreys-ebm: flow samples over the training data"));
+    CHECK(!fs::exists(t / "f/pairs.svg"));  // D = 2 has density.png and samples.svg
+}
+
+TEST_CASE("cli: a run with D > 2 draws a pair plot, which --force removes with the run", "[cli][plot]") {
+    TempDir t;
+    std::string csv = "a,b,c\n";
+    for (int i = 0; i < 40; i++)
+        csv += std::to_string(i % 7) + "," + std::to_string((i * 3) % 5) + "," + std::to_string(i % 2 - 0.5) + "\n";
+    spit(t / "x3.csv", csv);
+    Run r = run("train --data " + (t / "x3.csv") + " --steps 4 --log-every 2 --batch 16 --layers 2 --hidden 8 "
+                "--n-eval 50 --quiet --out " + (t / "p"));
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    const std::string svg = slurp(t / "p/pairs.svg");
+    CHECK_THAT(svg, Catch::Contains(">x3.csv · mle: flow samples against the training data</text>"));
+    CHECK_THAT(svg, Catch::Contains(">x1</text>") && Catch::Contains(">x3</text>"));
+    CHECK(!fs::exists(t / "p/density.png"));
+    spit(t / "p/config.json", "{}");  // another run's directory now
+    r = run("train --data moons --steps 2 --log-every 2 " + std::string(SMALL) + " --force --out " + (t / "p"));
+    REQUIRE(r.code == 0);
+    CHECK(!fs::exists(t / "p/pairs.svg"));  // a run file: removed with the old run
+}
+
+// stderr alone (stdout to /dev/null) and the exit code
+static Run run_stderr(const std::string& args) {
+    Run r;
+    FILE* p = popen((std::string(SYMKL_BIN) + " " + args + " 2>&1 >/dev/null").c_str(), "r");
+    REQUIRE(p);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    const int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+TEST_CASE("cli: 'symkl help CMD' is CMD's help, -V the version, bare symkl a short usage on stderr", "[cli]") {
+    for (const char* cmd : {"train", "plot", "eval"}) {
+        INFO(cmd);
+        Run h = run(std::string("help ") + cmd);
+        CHECK(h.code == 0);
+        CHECK(h.out == run(std::string(cmd) + " --help").out);
+        CHECK_THAT(h.out, Catch::StartsWith(std::string("usage: symkl ") + cmd));
+    }
+    Run bad = run("help frobnicate");
+    CHECK(bad.code == 2);
+    CHECK_THAT(bad.out, Catch::Contains("no command 'frobnicate'"));
+    CHECK(run("help").out == run("--help").out);
+    Run v = run("-V");
+    CHECK(v.code == 0);
+    CHECK(v.out == run("--version").out);
+    CHECK_THAT(v.out, Catch::StartsWith("symkl "));
+    Run bare = run_stderr("");
+    CHECK(bare.code == 2);
+    CHECK_THAT(bare.out, Catch::StartsWith("usage: symkl COMMAND"));
+    CHECK(count_lines(bare.out) <= 4);
+    CHECK(run("").out == bare.out);  // nothing on stdout
+}
+
+TEST_CASE("cli: an unknown flag suggests only a close match", "[cli]") {
+    struct Case { const char* args; const char* hint; };
+    const Case cases[] = {{"train -o x", nullptr},          {"train --stpes 5", "--steps"}, {"train --hiden 8", "--hidden"},
+                          {"train --n-trian 5", "--n-train"}, {"train --epochs 5", nullptr},  {"plot --metric a", "--metrics"},
+                          {"train --learning-rate 1", nullptr}};
+    for (const Case& c : cases) {
+        Run r = run(c.args);
+        INFO(c.args << " -> " << r.out);
+        CHECK(r.code == 2);
+        if (c.hint) CHECK_THAT(r.out, Catch::Contains(std::string("(did you mean ") + c.hint + "?)"));
+        else CHECK_THAT(r.out, !Catch::Contains("did you mean"));
+    }
+}
+
+TEST_CASE("cli: printed numbers carry 6 significant digits; eps says entropy and margin", "[cli]") {
+    TempDir t;
+    Run r = run("train --method jeffreys --steps 4 --log-every 2 --samples 32 --ebm-hidden 8 --eps-margin -0.5 " +
+                std::string(SMALL) + " --out " + (t / "j"));
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    const size_t at = r.out.find(", u ");
+    REQUIRE(at != std::string::npos);
+    const std::string u = r.out.substr(at + 4, r.out.find('\n', at) - at - 4);
+    // significant digits: those of the mantissa from its first non-zero one
+    std::string mantissa;
+    for (char c : u.substr(0, u.find('e'))) if (std::isdigit((unsigned char)c)) mantissa += c;
+    mantissa.erase(0, std::min(mantissa.find_first_not_of('0'), mantissa.size()));
+    CHECK(mantissa.size() <= 6);
+    CHECK(mantissa.size() >= 1);
+    CHECK(std::isfinite(std::strtod(u.c_str(), nullptr)));
+    CHECK_THAT(r.out, !Catch::Contains("(kNN entropy of the training set)"));
+    CHECK_THAT(r.out, Catch::Contains("(kNN entropy of the training set ") && Catch::Contains(" - margin 0.5)"));
+    // eps = entropy + margin, both as printed
+    const size_t e = r.out.find("eps ");
+    const double eps = std::strtod(r.out.c_str() + e + 4, nullptr);
+    const size_t h = r.out.find("training set ", e);
+    const double entropy = std::strtod(r.out.c_str() + h + 13, nullptr);
+    CHECK(eps == Approx(entropy - 0.5).margin(1e-5));
+    // config.json and metrics.csv keep every digit
+    const std::string cfg = slurp(t / "j/config.json");
+    const size_t k = cfg.find("\"eps\": ");
+    REQUIRE(k != std::string::npos);
+    CHECK(cfg.find_first_of(",\n", k) - (k + 7) > 10);
+}
+
+TEST_CASE("cli: progress shows no ETA before the rate is measured", "[cli]") {
+    TempDir t;
+    // without --quiet: progress lines on stderr (not a terminal: one line per tenth)
+    Run r = run_stderr("train --data moons --steps 30 --log-every 10 --n-train 64 --batch 32 --layers 2 --hidden 8 "
+                       "--n-test 500 --n-eval 500 --no-figures --out " + (t / "r"));
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    const std::string first = r.out.substr(0, r.out.find('\n'));
+    CHECK_THAT(first, Catch::StartsWith("step 1/30"));
+    CHECK_THAT(first, !Catch::Contains("eta"));
+    CHECK_THAT(r.out, Catch::Contains("step 30/30") && Catch::Contains("took"));
+}
+
+TEST_CASE("progress: the rate is smoothed and the ETA waits until it is stable", "[cli]") {
+    Progress p;
+    p.begin(10000, true);
+    // a slow start (5 s of set-up before step 1), then 100 steps per second
+    auto t_of = [](long step) { return 5.0 + (step - 1) / 100.0; };
+    p.observe(1, t_of(1));
+    CHECK_THAT(p.line(1, t_of(1), "loss 3"), !Catch::Contains("eta") && !Catch::Contains("steps/s"));
+    for (long s = 2; s <= 100; s++) p.observe(s, t_of(s));
+    CHECK_THAT(p.line(100, t_of(100), "loss 3"), !Catch::Contains("eta"));  // two windows, 1 s in: not yet
+    for (long s = 101; s <= 400; s++) p.observe(s, t_of(s));
+    const std::string l = p.line(400, t_of(400), "loss 3");
+    INFO(l);
+    CHECK(p.rate == Approx(100).epsilon(0.02));
+    CHECK_THAT(l, Catch::Contains("100.0 steps/s") && Catch::Contains("eta 1m36s"));  // 9600 steps at 100/s
+    // a slow window moves the estimate by 30% of the difference, not all the way
+    p.observe(401, t_of(401));        // closes the window that began at step 351
+    CHECK(p.rate == Approx(100).epsilon(0.02));
+    p.observe(426, t_of(401) + 0.5);  // 50 steps/s for half a second
+    CHECK(p.rate == Approx(85).epsilon(0.02));
+    CHECK_THAT(p.line(10000, 120, ""), Catch::Contains("took 2m00s"));
 }
 
 TEST_CASE("cli: train --config repeats a run byte for byte; a bad config names file and key", "[cli]") {

@@ -20,6 +20,7 @@
 #include "plot/figures.h"
 #include "plot/metrics_file.h"
 #include "plot/png.h"
+#include "plot/raster.h"
 #include "plot/svg.h"
 #include "cli_run.h"
 #include "tempdir.h"
@@ -634,9 +635,24 @@ TEST_CASE("plot: density heatmap and samples of a 2-D flow, the same input write
     TempDir t;
     const int W = 81, H = 61;  // 4941 pixels: two chunks of the 4096-point cache
     density_heatmap(t / "d.png", f, data, W, H);
-    const Decoded d = decode_png(read_file(t / "d.png"));
-    REQUIRE(d.width == W);
-    REQUIRE(d.height == H);
+    const Decoded fig = decode_png(read_file(t / "d.png"));
+    // The panel is the grid coloured by the ramp, somewhere inside the figure: find it.
+    const std::vector<double> grid = flow_density_grid(f, data_box(data, (double)W / H), W, H);
+    std::vector<uint8_t> panel(grid.size() * 3);
+    for (size_t i = 0; i < grid.size(); i++) colormap_rgb(&panel[3 * i], grid[i], Colormap::blue_yellow);
+    REQUIRE(fig.width > W);
+    REQUIRE(fig.height > H);
+    int px0 = -1, py0 = -1;
+    for (int y = 0; y + H <= fig.height && px0 < 0; y++)
+        for (int x = 0; x + W <= fig.width && px0 < 0; x++) {
+            bool same = true;
+            for (int r = 0; r < H && same; r++)
+                same = std::memcmp(&fig.rgb[3 * ((size_t)(y + r) * fig.width + x)], &panel[3 * (size_t)r * W], 3 * W) == 0;
+            if (same) px0 = x, py0 = y;
+        }
+    REQUIRE(px0 >= 0);
+    Decoded d;  // the panel alone
+    d.width = W, d.height = H, d.rgb = panel;
     uint8_t top[3];
     colormap_rgb(top, 1.0, Colormap::blue_yellow);
     const uint8_t* centre = &d.rgb[3 * ((size_t)(H / 2) * W + W / 2)];
@@ -650,6 +666,9 @@ TEST_CASE("plot: density heatmap and samples of a 2-D flow, the same input write
             CHECK(std::memcmp(&d.rgb[3 * ((size_t)y * W + x)], &d.rgb[3 * ((size_t)y * W + (W - 1 - x))], 3) == 0);
             CHECK(std::memcmp(&d.rgb[3 * ((size_t)y * W + x)], &d.rgb[3 * ((size_t)(H - 1 - y) * W + x)], 3) == 0);
         }
+    // a frame around the panel
+    const uint8_t* frame = &fig.rgb[3 * ((size_t)(py0 - 1) * fig.width + px0 + W / 2)];
+    CHECK((frame[0] == FRAME.r && frame[1] == FRAME.g && frame[2] == FRAME.b));
     density_heatmap(t / "d2.png", f, data, W, H);
     CHECK(read_file(t / "d.png") == read_file(t / "d2.png"));
 
@@ -712,4 +731,249 @@ TEST_CASE("plot: symkl plot draws runs grouped by label and names file and colum
     CHECK(r.code == 2);
     CHECK_THAT(r.out, Catch::Contains("nope.csv"));
     CHECK(!std::filesystem::exists(t / "e.svg"));
+}
+
+// ---------------------------------------------------------------------------
+// Titles, line styles, automatic y scales
+
+TEST_CASE("plot: kl.svg of one run draws KL(pi||p) dashed and KL(p||pi) dotted, as docs/figures.md says", "[plot]") {
+    TempDir t;
+    learning_curves(t.dir.string(), {RunGroup{"", {read_metrics(t.put("m.csv", metrics_text(0, true)))}}});
+    const std::string kl = read_file(t / "kl.svg");
+    CHECK(count(kl, "<polyline") == 3);
+    CHECK(count(kl, "stroke-dasharray=\"7 4\"") == 2);    // KL(π‖p): line and legend swatch
+    CHECK(count(kl, "stroke-dasharray=\"1.5 3.5\"") == 2);  // KL(p‖π)
+}
+
+TEST_CASE("plot: learning curves name the data set and method in their titles", "[plot]") {
+    TempDir t;
+    std::vector<std::string> w =
+        learning_curves(t.dir.string(), {RunGroup{"", {read_metrics(t.put("m.csv", metrics_text(0, true)))}}},
+                        "moons · jeffreys");
+    CHECK_THAT(read_file(t / "nll.svg"), Catch::Contains(">moons · jeffreys: negative log-likelihood</text>"));
+    CHECK_THAT(read_file(t / "kl.svg"), Catch::Contains(">moons · jeffreys: divergence from the true density</text>"));
+}
+
+// The y pixel of every point of the SVG's polylines, in order.
+static std::vector<double> polyline_ys(const std::string& svg) {
+    std::vector<double> ys;
+    for (size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1)) {
+        size_t p = svg.find("points=\"", at) + 8;
+        const size_t end = svg.find('"', p);
+        while (p < end) {
+            const size_t comma = svg.find(',', p);
+            char* e = nullptr;
+            ys.push_back(std::strtod(svg.c_str() + comma + 1, &e));
+            p = (size_t)(e - svg.c_str()) + 1;
+        }
+    }
+    return ys;
+}
+
+TEST_CASE("plot: a y range over two decades gets a log or symlog axis, so the curve is not flat", "[plot]") {
+    CHECK(choose_y_scale({1, 2, 3, 50}).scale == YScale::linear);
+    CHECK(choose_y_scale({282318, 10, 5, 3, 2.5}).scale == YScale::log);
+    CHECK(choose_y_scale({0.5, 0.9, 1.0, 1.1, 1.2}).scale == YScale::linear);  // λ from 0.5: linear
+    CHECK(choose_y_scale({0, 0.5, 1, 2, 5}).scale == YScale::linear);          // a zero, but one decade
+    const YScaleChoice sym = choose_y_scale({282318, 2, 1, 0.5, -0.5, -1, -1.5, -1.6, -1.7, -1.7});
+    CHECK(sym.scale == YScale::symlog);
+    CHECK(sym.c == Approx(0.1));  // the bulk reaches 1.7: c = 0.1
+    CHECK(choose_y_scale({NAN, 1, INFINITY, 2}).scale == YScale::linear);
+
+    // A CSV run's NLL: 282318 at step 0, then 10 falling to 2.5 (the rest of the curve
+    // must span tens of pixels on a log axis, not sit in one pixel row at the bottom).
+    TempDir t;
+    std::string csv = "step,loss,train_nll,test_nll\n0,nan,282000,282318\n";
+    for (int s = 1; s <= 20; s++)
+        csv += std::to_string(100 * s) + ",nan," + std::to_string(2.4 + 7.5 / s) + "," + std::to_string(2.5 + 7.5 / s) + "\n";
+    for (const char* d : {"run", "a-seed0", "a-seed1"}) std::filesystem::create_directories(t.dir / d);
+    t.put("run/metrics.csv", csv);
+    Run r = run_cli("plot --metrics " + (t / "run") + " --y test_nll --out " + (t / "nll.svg"));
+    REQUIRE(r.code == 0);
+    std::vector<double> ys = polyline_ys(read_file(t / "nll.svg"));
+    REQUIRE(ys.size() == 21);
+    const double later = *std::max_element(ys.begin() + 1, ys.end()) - *std::min_element(ys.begin() + 1, ys.end());
+    INFO("pixel span of steps 100..2000: " << later);
+    CHECK(later > 25);  // linear: 0.01 px
+    CHECK_THAT(read_file(t / "nll.svg"), Catch::Contains(">100000</text>") && Catch::Contains(">10</text>"));
+    // the same through learning_curves (nll.svg of a run) and with --group-by-label
+    std::filesystem::create_directories(t.dir / "g");
+    learning_curves(t / "g", {RunGroup{"", {read_metrics(t / "run/metrics.csv")}}});
+    ys = polyline_ys(read_file(t / "g/nll.svg"));
+    REQUIRE(ys.size() == 42);
+    CHECK(*std::max_element(ys.begin() + 1, ys.begin() + 21) - *std::min_element(ys.begin() + 1, ys.begin() + 21) > 25);
+    t.put("a-seed0/metrics.csv", csv), t.put("a-seed1/metrics.csv", csv);
+    r = run_cli("plot --metrics " + (t / "a-seed0") + "," + (t / "a-seed1") + " --group-by-label --y test_nll --out " +
+                (t / "grp.svg"));
+    REQUIRE(r.code == 0);
+    ys = polyline_ys(read_file(t / "grp.svg"));
+    CHECK(*std::max_element(ys.begin() + 1, ys.end()) - *std::min_element(ys.begin() + 1, ys.end()) > 25);
+    // forced linear: flat again (the old picture, on request)
+    r = run_cli("plot --metrics " + (t / "run") + " --y-scale linear --out " + (t / "lin.svg"));
+    REQUIRE(r.code == 0);
+    ys = polyline_ys(read_file(t / "lin.svg"));
+    CHECK(*std::max_element(ys.begin() + 1, ys.end()) - *std::min_element(ys.begin() + 1, ys.end()) < 2);
+}
+
+TEST_CASE("plot: a symlog axis labels 0 and powers of ten on both sides, and places values in order", "[plot]") {
+    Series s;
+    s.x = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    s.y_med = {282318, 2, 1, 0.5, -0.5, -1, -1.5, -1.6, -1.7, -1.7};
+    ChartSpec spec;
+    const std::string svg = line_chart_svg(spec, {s});
+    CHECK_THAT(svg, Catch::Contains(">0</text>") && Catch::Contains(">-1</text>") && Catch::Contains(">100000</text>"));
+    const std::vector<double> ys = polyline_ys(svg);
+    REQUIRE(ys.size() == 10);
+    for (size_t i = 1; i < ys.size(); i++) CHECK(ys[i] >= ys[i - 1]);  // y grows downwards as the values fall
+    CHECK(ys[4] - ys[1] > 40);  // 2 → -0.5 is well apart
+}
+
+// ---------------------------------------------------------------------------
+// The bitmap font and the density figure
+
+TEST_CASE("plot: the 5x7 font has digits, letters and symbols; unknown characters are a box", "[plot]") {
+    uint8_t rows[7];
+    REQUIRE(font_glyph('1', rows));
+    const uint8_t one[7] = {0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E};
+    CHECK(std::memcmp(rows, one, 7) == 0);
+    for (const char* set : {"0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz", "-.,:;()[]/+=_%'<>?!*#|~&"})
+        for (const char* c = set; *c; c++) {
+            INFO(*c);
+            CHECK(font_glyph((uint8_t)*c, rows));
+            int ink = 0;
+            for (uint8_t r : rows) {
+                ink += r != 0;
+                CHECK(r < 32);
+            }
+            CHECK(ink > 0);
+        }
+    for (uint32_t c : {0x00B7u, 0x03BBu, 0x03C0u, 0x2016u}) CHECK(font_glyph(c, rows));
+    CHECK(!font_glyph(0x263Au, rows));  // ☺: a box
+    CHECK(rows[0] == 0x1F);
+    CHECK(text_width("mle", 1) == 17);
+    CHECK(text_width("λ·x", 2) == 34);  // three characters, UTF-8 counted once each
+    CHECK(text_width("", 1) == 0);
+    Image im(20, 9);
+    draw_text(im, 1, 1, "1", INK, 1);
+    for (int y = 0; y < 7; y++)
+        for (int x = 0; x < 5; x++) {
+            const Rgb c = im.get(1 + x, 1 + y);
+            CHECK((c.r == INK.r) == (bool)(one[y] >> (4 - x) & 1));
+        }
+}
+
+TEST_CASE("plot: a density figure labels its panels, has tick labels and a colour bar", "[plot]") {
+    const int W = 40, H = 30;
+    std::vector<double> ramp(W * H), flat(W * H, 0.25);
+    for (int r = 0; r < H; r++)
+        for (int c = 0; c < W; c++) ramp[r * W + c] = (double)c / (W - 1);
+    Box b;
+    b.x0 = -4, b.x1 = 4, b.y0 = -3, b.y1 = 3;
+    TempDir t;
+    write_density_figure(t / "f.png", "moons: densities", b, {{"true density", ramp}, {"mle", flat}}, W, H);
+    const Decoded d = decode_png(read_file(t / "f.png"));
+    auto at = [&](int x, int y) { return &d.rgb[3 * ((size_t)y * d.width + x)]; };
+    auto is = [&](int x, int y, const uint8_t c[3]) { return std::memcmp(at(x, y), c, 3) == 0; };
+    // find the panels: rows of W pixels equal to the first panel's first row
+    std::vector<uint8_t> first(3 * W), second(3 * W);
+    for (int c = 0; c < W; c++) colormap_rgb(&first[3 * c], ramp[c], Colormap::blue_yellow);
+    for (int c = 0; c < W; c++) colormap_rgb(&second[3 * c], 0.25, Colormap::blue_yellow);
+    int x1 = -1, y1 = -1, x2 = -1;
+    for (int y = 0; y < d.height && x1 < 0; y++)
+        for (int x = 0; x + W <= d.width && x1 < 0; x++)
+            if (std::memcmp(at(x, y), first.data(), 3 * W) == 0) x1 = x, y1 = y;
+    REQUIRE(x1 >= 0);
+    for (int x = x1 + W; x + W <= d.width && x2 < 0; x++)
+        if (std::memcmp(at(x, y1), second.data(), 3 * W) == 0) x2 = x;
+    REQUIRE(x2 > x1 + W);  // the second panel, on the same rows, after a gap
+    auto ink_in = [&](int x0, int y0, int w, int h) {
+        int n = 0;
+        for (int y = std::max(0, y0); y < std::min(d.height, y0 + h); y++)
+            for (int x = std::max(0, x0); x < std::min(d.width, x0 + w); x++) n += at(x, y)[0] == INK.r && at(x, y)[1] == INK.g;
+        return n;
+    };
+    CHECK(ink_in(x1, y1 - 12, W, 11) > 10);            // "true density" above panel 1
+    CHECK(ink_in(x2, y1 - 12, W, 11) > 5);             // "mle" above panel 2
+    CHECK(ink_in(x1 - 6, y1 + H + 2, W + 12, 14) > 10);  // x tick labels under panel 1
+    CHECK(ink_in(0, y1, x1 - 2, H) > 10);              // y tick labels left of panel 1
+    CHECK(ink_in(0, 0, d.width, y1 - 13) > 10);        // the title
+    // the colour bar: a column right of the last panel, 1 (top) to 0 (bottom)
+    uint8_t hi[3], lo[3];
+    colormap_rgb(hi, 1 - 0.5 / H, Colormap::blue_yellow);
+    colormap_rgb(lo, 0.5 / H, Colormap::blue_yellow);
+    int bar = -1;
+    for (int x = x2 + W + 1; x < d.width && bar < 0; x++)
+        if (is(x, y1, hi) && is(x, y1 + H - 1, lo)) bar = x;
+    CHECK(bar > 0);
+    CHECK_THROWS_WITH(write_density_figure(t / "g.png", "", b, {{"a", flat}}, W, H + 1), Catch::Contains("panel 1 has"));
+}
+
+// ---------------------------------------------------------------------------
+// Pair plots and image grids
+
+TEST_CASE("plot: a pair plot of a 3-D flow shows every pair of dimensions, data and samples", "[plot]") {
+    Flow f;
+    FlowConfig cfg;
+    cfg.dim = 3, cfg.layers = 2, cfg.hidden = 4;
+    flow_build(f, cfg);
+    Tensor data(50, 3);
+    Rng rng(3);
+    for (Real& v : data.data) v = (Real)rng.normal();
+    for (int i = 0; i < 50; i++) data.at(i, 1) = 7;  // a constant dimension is skipped
+    CHECK(pair_dimensions(data, 4) == std::vector<int>{0, 2});
+    data.at(0, 1) = 6;
+    CHECK(pair_dimensions(data, 4) == std::vector<int>{0, 1, 2});
+    CHECK(pair_dimensions(data, 2) == std::vector<int>{0, 1});
+    TempDir t;
+    Rng r1(9), r2(9);
+    pairs_plot(t / "p.svg", f, data, 200, r1, "sbi.csv · mle");
+    pairs_plot(t / "q.svg", f, data, 200, r2, "sbi.csv · mle");
+    const std::string svg = read_file(t / "p.svg");
+    CHECK(svg == read_file(t / "q.svg"));
+    CHECK(count(svg, "<clipPath") == 9);  // 3 x 3 panels
+    CHECK_THAT(svg, Catch::Contains(">sbi.csv · mle: flow samples against the training data</text>"));
+    CHECK_THAT(svg, Catch::Contains(">training data (50)</text>") && Catch::Contains(">flow samples (200)</text>"));
+    CHECK_THAT(svg, Catch::Contains(">x1</text>") && Catch::Contains(">x3</text>"));
+    CHECK(count(svg, "<polyline") == 3 * 2);  // a histogram per set on each diagonal panel
+    Tensor two(5, 2);
+    CHECK_THROWS_WITH(pairs_plot(t / "x.svg", f, two, 10, r1), Catch::Contains("3-dimensional, the data 2-dimensional"));
+}
+
+TEST_CASE("plot: an image grid draws each image zoomed, white to black, and symkl plot --images writes it", "[plot][cli]") {
+    TempDir t;
+    // two 2x2 images: 0 1 / 2 3 and 3 3 / 3 0, range 0..3
+    write_image_grid(t / "g.png", {0, 1, 2, 3, 3, 3, 3, 0}, 2, 2, 2);
+    const Decoded d = decode_png(read_file(t / "g.png"));
+    // 10 x 10 cells of 2·4 + 1 pixels, a frame line, and 8 pixels of margin each side
+    CHECK(d.width == 8 + 10 * 9 + 1 + 8);
+    CHECK(d.height == 8 + 10 * 9 + 1 + 8);
+    auto grey = [&](int x, int y) { return (int)d.rgb[3 * ((size_t)y * d.width + x)]; };
+    const int x0 = 8 + 1, y0 = 8 + 1;  // the first image's top-left pixel
+    CHECK(grey(x0, y0) == 255);              // 0: white
+    CHECK(grey(x0 + 4, y0) == 170);          // 1: a third of the way to black
+    CHECK(grey(x0 + 3, y0 + 7) == 85);       // 2 (its zoomed block's corner)
+    CHECK(grey(x0 + 7, y0 + 7) == 0);        // 3: black
+    CHECK(grey(x0 + 9 + 7, y0 + 7) == 255);  // the second image's 0
+    CHECK(grey(x0 + 8, y0) == 210);          // the line between the images
+
+    std::string csv = "a,b,c,d\n";
+    for (int i = 0; i < 30; i++) csv += std::to_string(i % 5) + ",1,2," + std::to_string(4 - i % 5) + "\n";
+    t.put("s.csv", csv);
+    Run r = run_cli("plot --images " + (t / "s.csv") + "," + (t / "s.csv") + " --labels mle,jeffreys --image-size 2x2 "
+                    "--grid 5x3 --zoom 3 --out " + (t / "grid.png"));
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    const Decoded g = decode_png(read_file(t / "grid.png"));
+    CHECK(g.height == 8 + 22 + 3 * 7 + 1 + 8);  // the label row (14 + 8) above the grids
+    r = run_cli("plot --images " + (t / "s.csv") + " --image-size 8x8 --out " + (t / "bad.png"));
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains("s.csv: has 4 columns, but 8x8 images have 64"));
+    r = run_cli("plot --images " + (t / "s.csv") + " --image-size 2x2 --out " + (t / "bad.svg"));
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains("--out must name a .png file"));
+    r = run_cli("plot --images " + (t / "s.csv") + " --image-size 2by2 --out " + (t / "bad.png"));
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains("--image-size must be two integers"));
+    CHECK(!std::filesystem::exists(t / "bad.png"));
+    CHECK_THAT(run_cli("plot --help").out, Catch::Contains("--images") && Catch::Contains("--image-size"));
 }

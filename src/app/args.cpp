@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <algorithm>
+#include <cstdint>
 
 #include "io/text.h"
 #include "tensor/error.h"
@@ -25,18 +26,34 @@ std::string command_help(const CommandSpec& c) {
     return s;
 }
 
+// The optimal-string-alignment distance: insertions, deletions, substitutions and swaps
+// of two neighbours each count 1 ("--stpes" is one edit from "--steps").
 static size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); j++) prev[j] = j;
-    for (size_t i = 1; i <= a.size(); i++) {
-        cur[0] = i;
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); i++) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); j++) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); i++)
         for (size_t j = 1; j <= b.size(); j++) {
-            const size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-            cur[j] = std::min(std::min(prev[j] + 1, cur[j - 1] + 1), sub);
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
         }
-        std::swap(prev, cur);
+    return d[a.size()][b.size()];
+}
+
+static std::string without_dashes(const std::string& s) { return s.substr(std::min(s.find_first_not_of('-'), s.size())); }
+
+std::string closest_flag(const CommandSpec& spec, const std::string& arg) {
+    // Close means a typo: at most 1 edit, plus 1 per 8 characters of the longer name
+    // (dashes not counted), so '--stpes' finds --steps but '-o' finds nothing.
+    const std::string a = without_dashes(arg);
+    std::string best;
+    size_t best_d = SIZE_MAX;
+    for (const OptSpec& c : spec.opts) {
+        const std::string b = without_dashes(c.flag);
+        const size_t d = edit_distance(a, b), allowed = 1 + std::max(a.size(), b.size()) / 8;
+        if (d <= allowed && d < best_d && d < std::max(a.size(), b.size())) best_d = d, best = c.flag;
     }
-    return prev[b.size()];
+    return best;
 }
 
 static const OptSpec* find_opt(const CommandSpec& spec, const std::string& flag) {
@@ -68,12 +85,8 @@ Args parse_args(const CommandSpec& spec, int argc, char** argv, int first, bool*
         }
         const OptSpec* o = find_opt(spec, arg);
         if (!o) {
-            std::string hint;
-            size_t best = 4;
-            for (const OptSpec& c : spec.opts) {
-                const size_t d = edit_distance(arg, c.flag);
-                if (d < best) best = d, hint = std::string(" (did you mean ") + c.flag + "?)";
-            }
+            const std::string close = closest_flag(spec, arg);
+            const std::string hint = close.empty() ? "" : " (did you mean " + close + "?)";
             if (arg.rfind("-", 0) != 0)
                 throw symkl::Error(cmd + ": unexpected argument '" + excerpt(arg) + "' (options are written --name value; see '" +
                                    cmd + " --help')");

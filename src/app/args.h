@@ -39,5 +39,9 @@ struct Args {
     [[noreturn]] void fail(const std::string& flag, const std::string& what) const;
 };
 
+// The option of spec an unknown flag is most likely a typo of ("" when none is close):
+// closest_flag(train, "--stpes") == "--steps", closest_flag(train, "-o") == "".
+std::string closest_flag(const CommandSpec& spec, const std::string& arg);
+
 // Parses argv[first..argc) against the spec; `help` is set when --help/-h is present.
 Args parse_args(const CommandSpec& spec, int argc, char** argv, int first, bool* help);

@@ -485,21 +485,24 @@ void versus_figure(const Results& r, const std::string& file, const std::string&
     draw(r, file, spec, series);
 }
 
-// The true density, then each cell's seed-0 model, side by side (PNG).
-static void density_figure(const Results& r, const std::string& file, const std::vector<const Cell*>& cells) {
+// The true density, then each cell's seed-0 model, side by side (PNG), each panel
+// labelled with its curve's label.
+static void density_figure(const Results& r, const std::string& file, const std::string& title,
+                           const std::vector<std::pair<std::string, const Cell*>>& cells) {
+    if (cells.empty()) return;
     try {
-        const Dataset d = load_dataset(cells.front()->s.data, 0, "symkl experiment");
+        const Dataset d = load_dataset(cells.front().second->s.data, 0, "symkl experiment");
         if (!d.is_toy || d.train.cols != 2) return;
         const int W = 128;
         const Box b = data_box(d.train, 1.0);
-        std::vector<std::vector<double>> panels{toy_density_grid(d.toy, b, W, W)};
-        for (const Cell* c : cells) {
+        std::vector<DensityPanel> panels{{"true density", toy_density_grid(d.toy, b, W, W)}};
+        for (const auto& c : cells) {
             Flow f;
-            load_flow(r.jobs[c->runs.front()].s.out + "/model.safetensors", f);
-            panels.push_back(flow_density_grid(f, b, W, W));
+            load_flow(r.jobs[c.second->runs.front()].s.out + "/model.safetensors", f);
+            panels.push_back({c.first, flow_density_grid(f, b, W, W)});
         }
         make_dir(r.dir + "/fig");
-        write_heatmap_row(r.dir + "/fig/" + file, panels, W, W, 4);
+        write_density_figure(r.dir + "/fig/" + file, title, b, panels, W, W);
     } catch (const symkl::Error& err) {
         std::fprintf(stderr, "symkl: warning: %s not drawn: %s\n", file.c_str(), err.what());
     }
@@ -579,7 +582,7 @@ static void draw_figure(const Results& r, const Figure& f) {
                                                     all_positive(r, cells, column));
         if (f.kind == Figure::Kind::curves)
             curves_figure(r, fill(r, f.file, any), fill(r, f.title, any), curves, f.column, log_y);
-        if (f.kind == Figure::Kind::density) density_figure(r, fill(r, f.file, any), cells);
+        if (f.kind == Figure::Kind::density) density_figure(r, fill(r, f.file, any), fill(r, f.title, any), curves);
         if (f.kind == Figure::Kind::versus) {
             const Axis& xa = r.x->axes[axis_index(*r.x, f.x)];
             versus_figure(r, fill(r, f.file, any), fill(r, f.title, any), xa.title, lines, f.quantity, f.column,

@@ -114,7 +114,8 @@ static std::vector<Experiment> make_experiments() {
          "{data}, {n_train} training points: test NLL", "test_nll"},
         {K::curves, {"data", "n_train"}, "method", "{data}-n{n_train}-jeffreys.svg",
          "{data}, {n_train} training points: true Jeffreys divergence", "jeffreys"},
-        {K::density, {"data", "n_train"}, "method", "{data}-n{n_train}-density.png", "", ""},
+        {K::density, {"data", "n_train"}, "method", "{data}-n{n_train}-density.png",
+         "{data}, {n_train} training points: true and learnt densities (seed 0)", ""},
         {K::versus, {"data"}, "method", "{data}-final-test-nll.svg",
          "{data}: final test NLL against the training-set size",
          "final test NLL (nats)", Q::final_nll, "n_train", LogY::no},
@@ -216,7 +217,9 @@ static std::string compare_summary(const Results& r) {
     }
     if (s.figures) {
         try {
-            if (!groups.empty()) learning_curves(r.dir, groups);
+            std::string subject = s.data.data.substr(s.data.data.find_last_of('/') + 1) + " · ";
+            for (size_t g = 0; g < groups.size(); g++) subject += (g ? ", " : "") + groups[g].label;
+            if (!groups.empty()) learning_curves(r.dir, groups, subject);
         } catch (const symkl::Error& e) {
             std::fprintf(stderr, "symkl: warning: figures not drawn: %s\n", e.what());
         }

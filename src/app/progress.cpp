@@ -1,4 +1,4 @@
-// progress.cpp — one redrawn line on a terminal, sparse lines elsewhere.
+// progress.cpp — one redrawn line on a terminal, sparse lines elsewhere; a smoothed rate.
 #include "app/progress.h"
 
 #include <cstdio>
@@ -9,6 +9,7 @@ void Progress::begin(long total_steps, bool quiet_) {
     quiet = quiet_;
     tty = isatty(fileno(stderr));
     next_line = 0;
+    rate = 0, windows = 0, window_t = -1, window_step = first_step = 0, first_t = 0;
     start = last_draw = std::chrono::steady_clock::now();
 }
 
@@ -20,10 +21,48 @@ static std::string fmt_time(double s) {
     return buf;
 }
 
+static const double WINDOW_S = 0.5, SMOOTHING = 0.3, READY_FRACTION = 0.03, READY_S = 3;
+
+void Progress::observe(long step, double t) {
+    if (window_t < 0) {  // the first step: the windows start here
+        window_t = first_t = t, window_step = first_step = step;
+        return;
+    }
+    if (t - window_t < WINDOW_S || step <= window_step) return;
+    const double r = (step - window_step) / (t - window_t);
+    rate = windows == 0 ? r : SMOOTHING * r + (1 - SMOOTHING) * rate;
+    windows++;
+    window_t = t, window_step = step;
+}
+
+bool Progress::eta_ready(long step, double t) const {
+    return windows >= 2 && rate > 0 && (step >= READY_FRACTION * total || t - first_t >= READY_S);
+}
+
+std::string Progress::line(long step, double t, const std::string& text) const {
+    char buf[320];
+    int n = std::snprintf(buf, sizeof buf, "step %ld/%ld  %s", step, total, text.c_str());
+    auto add = [&](const std::string& s) {
+        if (n >= 0 && n < (int)sizeof buf) n += std::snprintf(buf + n, sizeof buf - n, "%s", s.c_str());
+    };
+    char r[64];
+    if (step >= total) {
+        // the whole run's mean rate, from the first step
+        if (t > first_t && step > first_step)
+            std::snprintf(r, sizeof r, "  %.1f steps/s", (step - first_step) / (t - first_t)), add(r);
+        add("  took " + fmt_time(t));
+    } else if (windows > 0) {
+        std::snprintf(r, sizeof r, "  %.1f steps/s", rate), add(r);
+        if (eta_ready(step, t)) add("  eta " + fmt_time((total - step) / rate));
+    }
+    return buf;
+}
+
 void Progress::update(long step, const std::string& text) {
     if (quiet) return;
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
+    observe(step, elapsed);
     const bool last = step >= total;
     if (tty) {
         if (!last && std::chrono::duration<double>(now - last_draw).count() < 0.1) return;
@@ -32,13 +71,9 @@ void Progress::update(long step, const std::string& text) {
         next_line = step + (total >= 10 ? total / 10 : 1);
     }
     last_draw = now;
-    const double rate = elapsed > 0 ? step / elapsed : 0;
-    const double eta = rate > 0 ? (total - step) / rate : 0;
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "step %ld/%ld  %s  %.1f steps/s  %s %s", step, total, text.c_str(), rate,
-                  last ? "took" : "eta", fmt_time(last ? elapsed : eta).c_str());
-    if (tty) std::fprintf(stderr, "\r\033[K%s", buf);
-    else std::fprintf(stderr, "%s\n", buf);
+    const std::string s = line(step, elapsed, text);
+    if (tty) std::fprintf(stderr, "\r\033[K%s", s.c_str());
+    else std::fprintf(stderr, "%s\n", s.c_str());
     std::fflush(stderr);
 }
 

@@ -26,10 +26,17 @@ std::string default_out(const RunSettings& s) {
     return "runs/" + name + "-" + method_name(s.trainer.method) + "-seed" + std::to_string(s.seed);
 }
 
+// "moons · jeffreys-ebm": the data set (a CSV file's name) and the method, for figure titles
+std::string figure_subject(const RunSettings& s) {
+    std::string m = method_name(s.trainer.method);
+    if (uses_proxy(s.trainer.method)) m += std::string("-") + proxy_kind_name(s.proxy_kind);
+    return s.data.data.substr(s.data.data.find_last_of('/') + 1) + " · " + m;
+}
+
 bool is_run_file(const std::string& name) {
     static const char* const FILES[] = {"config.json", "metrics.csv", "proxy.safetensors", "proxy-last.safetensors",
-                                        "density.png", "samples.svg", "nll.svg",           "kl.svg",
-                                        "lambda.svg"};
+                                        "density.png", "samples.svg", "pairs.svg",         "nll.svg",
+                                        "kl.svg",      "lambda.svg"};
     for (const char* f : FILES)
         if (name == f) return true;
     const std::string m = "model", ext = ".safetensors";
@@ -331,12 +338,14 @@ RunResult run_training(RunSettings s) {
     // them changes no number of the run; a failure to draw is a warning, not an error.
     if (s.figures) {
         Rng plot_rng = master.split();
+        const std::string subject = figure_subject(s);
         try {
             if (D == 2 && res.exit_code == 0) {
-                density_heatmap(s.out + "/density.png", m.flow, d.train, 256, 256);
-                samples_scatter(s.out + "/samples.svg", m.flow, d.train, 2000, plot_rng);
+                density_heatmap(s.out + "/density.png", m.flow, d.train, 256, 256, Colormap::blue_yellow, subject);
+                samples_scatter(s.out + "/samples.svg", m.flow, d.train, 2000, plot_rng, subject);
             }
-            learning_curves(s.out, {RunGroup{"", {read_metrics(metrics_path)}}});
+            if (D > 2 && res.exit_code == 0) pairs_plot(s.out + "/pairs.svg", m.flow, d.train, 2000, plot_rng, subject);
+            learning_curves(s.out, {RunGroup{"", {read_metrics(metrics_path)}}}, subject);
         } catch (const symkl::Error& e) {
             std::fprintf(stderr, "symkl: warning: figures not drawn: %s\n", e.what());
         }
@@ -345,8 +354,9 @@ RunResult run_training(RunSettings s) {
 }
 
 void print_metrics(const char* label, const Metrics& m) {
-    std::printf("%-18s train NLL %7.4f   test NLL %7.4f", label, m.train_nll, m.test_nll);
-    if (std::isfinite(m.fwd_kl)) std::printf("   fwd KL %.4f", m.fwd_kl);
-    if (std::isfinite(m.rev_kl)) std::printf("   rev KL %.4f   Jeffreys %.4f", m.rev_kl, m.jeffreys);
+    // 6 significant digits: KLs near 0 keep theirs (metrics.csv has every digit)
+    std::printf("%-18s train NLL %-8.6g   test NLL %.6g", label, m.train_nll, m.test_nll);
+    if (std::isfinite(m.fwd_kl)) std::printf("   fwd KL %.6g", m.fwd_kl);
+    if (std::isfinite(m.rev_kl)) std::printf("   rev KL %.6g   Jeffreys %.6g", m.rev_kl, m.jeffreys);
     std::printf("\n");
 }

@@ -43,6 +43,10 @@ RunResult run_training(RunSettings s);
 // or a CSV file's name with its extension ("moons.csv"), so the two never share a directory.
 std::string default_out(const RunSettings& s);
 
+// The data set and method as figure titles name them: "moons · jeffreys-ebm",
+// "digits.csv · mle".
+std::string figure_subject(const RunSettings& s);
+
 // The files a run writes into its directory (model-last.safetensors and proxy-last.safetensors
 // beside the selected model when the run has validation rows).
 bool is_run_file(const std::string& name);

@@ -149,7 +149,7 @@ static Tensor read_points(const std::string& path, const LoadedModel& m) {
 static void note_log_z(const LoadedModel& m) {
     if (m.is_ebm)
         std::fprintf(stderr,
-                     "note: log q(x) = -E(x) - log Z with log Z = %.6f, an importance-sampling estimate stored in %s "
+                     "note: log q(x) = -E(x) - log Z with log Z = %.6g, an importance-sampling estimate stored in %s "
                      "(%ld samples of the main flow, ESS %.3f of them)\n",
                      m.log_z, m.path.c_str(), m.log_z_samples, m.log_z_ess);
 }
@@ -348,11 +348,11 @@ int cmd_eval(int argc, char** argv) {
                           ": the model's weights or scales overflow" + nothing);
     }
     std::printf("data      %s (%d points)\n", input_name(data).c_str(), d.test.rows);
-    std::printf("test_nll  %.6f\n", r.test_nll);
+    std::printf("test_nll  %.6g\n", r.test_nll);
     if (!d.is_toy && m.dequantized.size() == (size_t)m.dim())  // every column discrete: bits per dimension
-        std::printf("bits_per_dim  %.6f\n", r.test_nll / (m.dim() * std::log(2.0)));
-    if (std::isfinite(r.fwd_kl)) std::printf("fwd_kl    %.6f\n", r.fwd_kl);
-    if (std::isfinite(r.rev_kl)) std::printf("rev_kl    %.6f\njeffreys  %.6f\n", r.rev_kl, r.jeffreys);
+        std::printf("bits_per_dim  %.6g\n", r.test_nll / (m.dim() * std::log(2.0)));
+    if (std::isfinite(r.fwd_kl)) std::printf("fwd_kl    %.6g\n", r.fwd_kl);
+    if (std::isfinite(r.rev_kl)) std::printf("rev_kl    %.6g\njeffreys  %.6g\n", r.rev_kl, r.jeffreys);
     if (m.is_ebm) std::printf("(no reverse KL: an energy-based model cannot be sampled exactly)\n");
     else if (d.is_toy && !std::isfinite(r.rev_kl) && std::isfinite(r.fwd_kl))
         std::printf("(no reverse KL: the true density of %s is zero where the model has mass)\n", data.c_str());

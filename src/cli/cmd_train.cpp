@@ -61,7 +61,9 @@ static CommandSpec train_spec() {
         "                     n_train, val_frac, val_every) with the value it took and \"<key>_auto\": true\n"
         "  density.png        the learnt density on a grid over the data (2-D data)\n"
         "  samples.svg        2000 samples of the flow over the training points (2-D data)\n"
-        "  nll.svg, kl.svg, lambda.svg   learning curves (docs/figures.md)\n"
+        "  pairs.svg          a scatter matrix of up to 4 dimensions: samples against the data (D > 2)\n"
+        "  nll.svg, kl.svg, lambda.svg   learning curves (docs/figures.md); every figure's title\n"
+        "                     names the data set and the method\n"
         "\n"
         "output directories:\n"
         "  --out defaults to runs/<data>-<method>-seed<S>, <data> being the generated set's name\n"
@@ -80,6 +82,13 @@ static CommandSpec train_spec() {
     return c;
 }
 
+// A number as printed for people: 6 significant digits (files keep every digit).
+static std::string g6(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
 static int report(const RunSettings& s, const RunResult& r) {
     if (r.exit_code) {
         std::fprintf(stderr, "symkl: error: %s\n", r.error.c_str());
@@ -92,7 +101,7 @@ static int report(const RunSettings& s, const RunResult& r) {
                                       : "the validation NLL");
         std::snprintf(label, sizeof label, "model:");
         print_metrics(label, r.selected);
-        if (!r.cross_validated) std::printf("%-18s val NLL %7.4f\n", "", r.selected_val_nll);
+        if (!r.cross_validated) std::printf("%-18s val NLL %s\n", "", g6(r.selected_val_nll).c_str());
         std::printf("outputs in %s/ (metrics.csv: one row per value of %s, model.safetensors, config.json)\n",
                     s.out.c_str(), r.param.c_str());
         return 0;
@@ -104,8 +113,8 @@ static int report(const RunSettings& s, const RunResult& r) {
     if (r.n_val > 0) {
         std::snprintf(label, sizeof label, "selected (step %ld):", r.selected_step);
         print_metrics(label, r.selected);
-        std::printf("%-18s val NLL %7.4f (lowest of %ld validation rows; model.safetensors is this step, "
-                    "model-last.safetensors the last)\n", "", r.selected_val_nll, r.n_val);
+        std::printf("%-18s val NLL %s (lowest of %ld validation rows; model.safetensors is this step, "
+                    "model-last.safetensors the last)\n", "", g6(r.selected_val_nll).c_str(), r.n_val);
         if (r.early_stopped)
             std::printf("stopped early at step %ld: no lower validation NLL in %ld validations (--patience)\n",
                         r.steps_done, s.patience);
@@ -114,12 +123,17 @@ static int report(const RunSettings& s, const RunResult& r) {
         std::printf("bits per dimension (test NLL / (D ln 2), D = %d, dequantised data): final %.4f, best %.4f, selected %.4f\n",
                     r.dim, r.last.test_nll / (r.dim * std::log(2.0)), r.best.test_nll / (r.dim * std::log(2.0)),
                     r.selected.test_nll / (r.dim * std::log(2.0)));
-    const char* eps_note = !r.resolved.eps_auto ? ""
-                           : r.standardized  ? " (kNN entropy of the standardised training set)"
-                                             : " (kNN entropy of the training set)";
-    if (s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty)
-        std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps, eps_note, r.lambda, s.trainer.method == Method::jeffreys ? ", u " : "",
-                    s.trainer.method == Method::jeffreys ? csv_format(r.u).c_str() : "");
+    if (s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty) {
+        // ε as it was set: the kNN entropy, plus the margin when there is one
+        std::string what = " (given by --eps)";
+        if (r.resolved.eps_auto)
+            what = s.eps_margin == 0 ? (r.standardized ? " (kNN entropy of the standardised training set)" : " (kNN entropy of the training set)")
+                                     : (r.standardized ? " (kNN entropy of the standardised training set " : " (kNN entropy of the training set ") + g6(r.eps - s.eps_margin) +
+                                           (s.eps_margin > 0 ? " + margin " : " - margin ") + g6(std::fabs(s.eps_margin)) + ")";
+        std::printf("eps %s%s, final lambda %s%s%s\n", g6(r.eps).c_str(), what.c_str(), g6(r.lambda).c_str(),
+                    s.trainer.method == Method::jeffreys ? ", u " : "",
+                    s.trainer.method == Method::jeffreys ? g6(r.u).c_str() : "");
+    }
     if (r.skipped) std::printf("%ld steps skipped for non-finite values\n", r.skipped);
     std::printf("outputs in %s/ (metrics.csv, model.safetensors%s%s, config.json)\n", s.out.c_str(),
                 s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty ? ", proxy.safetensors" : "",

@@ -15,7 +15,8 @@ static const char* TOP_HELP =
     "symkl — density estimation with normalizing flows trained on the adaptive symmetrized KL\n"
     "divergence of Ben-Dov & Chamon (arXiv:2511.11159), with maximum-likelihood, penalty and WGAN baselines.\n"
     "\n"
-    "usage: symkl COMMAND [options]        (symkl COMMAND --help for its options)\n"
+    "usage: symkl COMMAND [options]        (symkl help COMMAND, or symkl COMMAND --help, for its options)\n"
+    "       symkl --version (-V)\n"
     "\n"
     "commands:\n"
     "  train      train a RealNVP flow (mle, jeffreys, penalty, wgan) on a generated data set or a CSV file\n"
@@ -25,7 +26,9 @@ static const char* TOP_HELP =
     "  sample     draw points from a trained model into a CSV file\n"
     "  logprob    log p(x) of a trained model for every row of a CSV file\n"
     "  generate   write points of a generated data set (8gaussians, moons, ...) to CSV\n"
-    "  plot       draw a chart (SVG) from one or more metrics.csv files\n"
+    "  plot       draw a chart (SVG) from one or more metrics.csv files, or CSV rows as images\n"
+    "  sbi        simulation-based inference: simulate an sbibm task, draw its reference posterior\n"
+    "  c2st       classifier two-sample test of two CSV samples (0.5 = indistinguishable)\n"
     "  demo       the `make run` demo: MLE and the adaptive method on 8gaussians with 200 points\n"
     "\n"
     "examples:\n"
@@ -46,12 +49,36 @@ static const char* TOP_HELP =
     "  4  a result is not finite (eval, sample, logprob: log p(x), an NLL or a sample is NaN or\n"
     "     infinite): the message says for how many rows and the first one; nothing is written\n";
 
+static const char* SHORT_USAGE =
+    "usage: symkl COMMAND [options]\n"
+    "commands: train, compare, experiment, eval, sample, logprob, generate, plot, sbi, c2st, demo\n"
+    "'symkl --help' describes them; 'symkl help COMMAND' (or 'symkl COMMAND --help') gives a command's options\n";
+
+static const char* const COMMANDS[] = {"train", "compare", "experiment", "eval", "sample", "logprob", "generate", "plot", "sbi", "c2st", "demo"};
+
 int main(int argc, char** argv) {
-    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
-        std::fputs(TOP_HELP, stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        std::fputs(SHORT_USAGE, stderr);
+        return 2;
     }
-    if (!std::strcmp(argv[1], "--version")) {
+    // `symkl help CMD` is `symkl CMD --help`
+    static char help_flag[] = "--help";
+    char* help_argv[] = {argv[0], argc >= 3 ? argv[2] : nullptr, help_flag, nullptr};
+    if (!std::strcmp(argv[1], "help") && argc >= 3) {
+        bool known = false;
+        for (const char* c : COMMANDS) known = known || !std::strcmp(argv[2], c);
+        if (!known) {
+            std::fprintf(stderr, "symkl: error: 'symkl help' knows no command '%s' (commands: train, compare, experiment, eval, sample, logprob, generate, plot, sbi, c2st, demo)\n",
+                         excerpt(argv[2]).c_str());
+            return 2;
+        }
+        argc = 3, argv = help_argv;
+    }
+    if (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+        std::fputs(TOP_HELP, stdout);
+        return 0;
+    }
+    if (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "-V")) {
         std::printf("symkl 0.1 (Real = %s)\n", SYMKL_REAL_NAME);
         return 0;
     }
@@ -69,7 +96,7 @@ int main(int argc, char** argv) {
         if (cmd == "sbi") return cmd_sbi(argc, argv);
         if (cmd == "c2st") return cmd_c2st(argc, argv);
         std::fprintf(stderr, "symkl: error: unknown command '%s' (commands: train, compare, experiment, eval, sample, logprob, generate, plot, sbi, c2st, demo; see 'symkl --help')\n",
-                     cmd.c_str());
+                     excerpt(cmd).c_str());
         return 2;
     } catch (const symkl::Error& e) {
         // escaped once more, so that every message stays on one line

@@ -67,12 +67,16 @@ double pow10_int(int e) {
 
 struct Axis {
     bool log = false;
+    bool symlog = false;               // sign(v)·log10(1 + |v|/c): linear near 0, logarithmic beyond ±c
+    double c = 1;                      // the symlog axis's linear threshold (a power of ten)
     double lo = 0, hi = 1;             // data range (both positive on a log axis)
     double p_lo = 0, p_hi = 1;         // pixel positions of lo and hi
     std::vector<double> major, minor;  // tick values in data units
     std::vector<std::string> labels;   // one per major tick ("" = unlabelled)
 
+    double f(double v) const { return symlog ? std::copysign(std::log10(1 + std::fabs(v) / c), v) : v; }
     double t(double v) const {
+        if (symlog) return (f(v) - f(lo)) / (f(hi) - f(lo));
         return log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (v - lo) / (hi - lo);
     }
     double px(double v) const { return p_lo + t(v) * (p_hi - p_lo); }
@@ -99,6 +103,42 @@ void set_log_ticks(Axis& a, int max_labels) {
     const size_t every = std::max<size_t>(1, (a.major.size() + max_labels - 1) / std::max(1, max_labels));
     for (size_t i = 0; i < a.major.size(); i++)
         a.labels.push_back(i % every == 0 ? tick_label(a.major[i], a.major[i]) : "");
+}
+
+// Ticks of a symlog axis (a.p_lo and a.p_hi must be set): ticks at 0 and ±c·10^k, with
+// ±m·c·10^k (m = 2..9) as minor ticks. Labels go to 0 first, then to the powers from the
+// largest magnitude down, each only where it keeps 18 pixels from every label placed.
+void set_symlog_ticks(Axis& a) {
+    a.major.clear(), a.minor.clear(), a.labels.clear();
+    std::vector<double> powers;  // c·10^k up to the larger end
+    const double top = std::max(std::fabs(a.lo), std::fabs(a.hi));
+    for (double p = a.c; p <= top * (1 + 1e-9) && powers.size() < 400; p *= 10) powers.push_back(p);
+    for (size_t k = powers.size(); k-- > 0;)
+        if (-powers[k] >= a.lo) a.major.push_back(-powers[k]);
+    if (a.lo <= 0 && a.hi >= 0) a.major.push_back(0);
+    for (double p : powers)
+        if (p <= a.hi) a.major.push_back(p);
+    std::vector<size_t> order(a.major.size());
+    for (size_t i = 0; i < order.size(); i++) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t i, size_t j) {
+        const double u = a.major[i], v = a.major[j];
+        return (u == 0) != (v == 0) ? u == 0 : std::fabs(u) > std::fabs(v);
+    });
+    a.labels.assign(a.major.size(), "");
+    std::vector<double> placed;
+    for (size_t i : order) {
+        const double y = a.px(a.major[i]);
+        bool room = true;
+        for (double q : placed) room = room && std::fabs(q - y) >= 18;
+        if (!room) continue;
+        placed.push_back(y);
+        a.labels[i] = a.major[i] == 0 ? "0" : tick_label(a.major[i], std::fabs(a.major[i]));
+    }
+    for (double p : powers)
+        for (int m = 2; m <= 9; m++)
+            for (double v : {-m * p, m * p})
+                if (v >= a.lo && v <= a.hi) a.minor.push_back(v);
+    std::sort(a.minor.begin(), a.minor.end());
 }
 
 double max_label_width(const Axis& a) {
@@ -184,6 +224,12 @@ void pad_range(double& lo, double& hi, double frac) {
 // An axis's range: the data's [lo, hi] plus `frac` of its span on each side, the span
 // measured in log10 units on a log axis (a single value gets a factor 2 either way).
 void set_range(Axis& a, double lo, double hi, double frac) {
+    if (a.symlog) {
+        const double f0 = a.f(lo), f1 = a.f(hi), d = frac * (f1 - f0);
+        auto inv = [&](double u) { return std::copysign(a.c * (std::pow(10.0, std::fabs(u)) - 1), u); };
+        a.lo = inv(f0 - d), a.hi = inv(f1 + d);
+        return;
+    }
     if (a.log) {
         const double f = hi > lo ? std::pow(hi / lo, frac) : 2;
         a.lo = lo / f, a.hi = hi * f;
@@ -209,7 +255,9 @@ void layout_axes(Layout& L, Axis& xa, Axis& ya, const ChartSpec& spec, double le
     L.bottom = spec.height - (spec.xlabel.empty() ? 32 : 52);
     const double plot_h = L.bottom - L.top;
     const int max_y = std::max(2, std::min(10, (int)(plot_h / 40)));
-    if (ya.log) set_log_ticks(ya, max_y);
+    ya.p_lo = L.bottom, ya.p_hi = L.top;
+    if (ya.symlog) set_symlog_ticks(ya);
+    else if (ya.log) set_log_ticks(ya, max_y);
     else set_linear_ticks(ya, max_y);
     L.left = 8 + (spec.ylabel.empty() ? 0 : 24) + max_label_width(ya) + 10;
     L.legend = legend_text_w > 0;
@@ -249,7 +297,7 @@ void draw_grid(std::string& s, const Layout& L, const Axis& xa, const Axis& ya) 
     // minor grid lines help over a few decades; over many they would be a grey wash
     if (xa.log && std::log10(xa.hi / xa.lo) <= 4)
         for (double v : xa.minor) line(s, xa.px(v), L.top, xa.px(v), L.bottom, "#f0f0f0", 1);
-    if (ya.log && std::log10(ya.hi / ya.lo) <= 4)
+    if ((ya.log && std::log10(ya.hi / ya.lo) <= 4) || (ya.symlog && ya.f(ya.hi) - ya.f(ya.lo) <= 4))
         for (double v : ya.minor) line(s, L.left, ya.px(v), L.right, ya.px(v), "#f0f0f0", 1);
     for (double v : xa.major) line(s, xa.px(v), L.top, xa.px(v), L.bottom, "#e6e6e6", 1);
     for (double v : ya.major) line(s, L.left, ya.px(v), L.right, ya.px(v), "#e6e6e6", 1);
@@ -408,12 +456,54 @@ std::string tick_label(double v, double step) {
 // ---------------------------------------------------------------------------
 // Line chart
 
+YScaleChoice choose_y_scale(std::vector<double> v) {
+    YScaleChoice r;
+    v.erase(std::remove_if(v.begin(), v.end(), [](double y) { return !std::isfinite(y); }), v.end());
+    if (v.empty()) return r;
+    std::sort(v.begin(), v.end());
+    const double lo = v.front(), hi = v.back();
+    if (lo > 0) {
+        if (hi / lo > 100) r.scale = YScale::log;
+        return r;
+    }
+    // Values of both signs or zeros: symlog when the largest magnitude is more than 100
+    // times that of the bulk (the 10th to 90th percentiles), whose scale sets c.
+    const auto q = [&](double p) { return v[(size_t)std::floor(p * (v.size() - 1) + 0.5)]; };
+    const double bulk = std::max(std::fabs(q(0.1)), std::fabs(q(0.9))), top = std::max(std::fabs(lo), std::fabs(hi));
+    if (!(top > 100 * bulk)) return r;
+    r.scale = YScale::symlog;
+    const double base = bulk > 0 ? bulk / 10 : top * 1e-3;
+    r.c = pow10_int((int)std::floor(std::log10(base) + 1e-9));
+    return r;
+}
+
 std::string line_chart_svg(const ChartSpec& spec, const std::vector<Series>& series) {
     check_spec(spec);
     if (series.empty()) throw symkl::Error("a line chart needs at least one series");
     Axis xa, ya;
     xa.log = spec.log_x;
-    ya.log = spec.log_y;
+    ya.log = spec.log_y || spec.y_scale == YScale::log;
+    if (!ya.log && spec.y_scale != YScale::linear) {
+        // every drawable y value decides the scale (automatic), or sets c (symlog)
+        std::vector<double> ys;
+        for (const Series& s : series)
+            for (size_t k = 0; k < s.x.size() && k < s.y_med.size(); k++) {
+                if (!xa.ok(s.x[k])) continue;
+                ys.push_back(s.y_med[k]);
+                if (s.y_lo.size() == s.x.size() && s.y_hi.size() == s.x.size()) ys.push_back(s.y_lo[k]), ys.push_back(s.y_hi[k]);
+            }
+        YScaleChoice c = choose_y_scale(ys);
+        if (spec.y_scale == YScale::symlog && c.scale != YScale::symlog) {
+            double top = 0;
+            for (double y : ys)
+                if (std::isfinite(y)) top = std::max(top, std::fabs(y));
+            c.c = pow10_int((int)std::floor(std::log10(top > 0 ? top / 100 : 1) + 1e-9));
+            c.scale = YScale::symlog;
+        }
+        ya.log = c.scale == YScale::log;
+        ya.symlog = c.scale == YScale::symlog;
+        ya.c = c.c;
+    }
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY, legend_w = 0;
     for (size_t i = 0; i < series.size(); i++) {
         const Series& s = series[i];
@@ -627,6 +717,158 @@ void write_scatter(const std::string& path, const ChartSpec& spec, const std::ve
     std::string svg;
     try {
         svg = scatter_svg(spec, sets, aspect);
+    } catch (const symkl::Error& e) {
+        throw symkl::Error("cannot draw '" + path + "': " + e.what());
+    }
+    write_file_atomic(path, svg);
+}
+
+// ---------------------------------------------------------------------------
+// Scatter matrix
+
+std::string scatter_matrix_svg(const std::string& title, const std::vector<std::string>& names,
+                               const std::vector<MatrixSet>& sets, int panel) {
+    const size_t k = names.size();
+    if (k < 1 || k > 6) throw symkl::Error("a scatter matrix shows 1 to 6 dimensions, got " + std::to_string(k));
+    if (sets.empty() || panel < 60 || panel > 1000)
+        throw symkl::Error("a scatter matrix needs a point set and panels of 60 to 1000 pixels");
+    for (size_t i = 0; i < sets.size(); i++) {
+        if (sets[i].columns.size() != k)
+            throw symkl::Error("point set " + std::to_string(i + 1) + " has " + std::to_string(sets[i].columns.size()) +
+                               " columns for " + std::to_string(k) + " dimensions");
+        for (const std::vector<double>& c : sets[i].columns)
+            if (c.size() != sets[i].columns[0].size())
+                throw symkl::Error("point set " + std::to_string(i + 1) + ": its columns differ in length");
+    }
+    // Each dimension's range: the first set's finite values with 10% either side.
+    std::vector<Axis> axes(k);
+    for (size_t d = 0; d < k; d++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (double v : sets[0].columns[d])
+            if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+        if (!(lo <= hi)) throw symkl::Error("nothing to draw: dimension " + names[d] + " has no finite value");
+        const double m = hi > lo ? 0.1 * (hi - lo) : 1;
+        axes[d].lo = lo - m, axes[d].hi = hi + m;
+        set_linear_ticks(axes[d], 4);
+    }
+    double legend_w = 0, label_w = 0;
+    for (const MatrixSet& m : sets)
+        if (!m.label.empty()) legend_w = std::max(legend_w, text_width(m.label, LEGEND_FONT));
+    for (const Axis& a : axes) label_w = std::max(label_w, max_label_width(a));
+    const double gap = 10, top = title.empty() ? 16 : 42, left = 8 + 22 + label_w + 10;
+    const double grid = k * panel + (k - 1) * gap;
+    const int W = (int)std::ceil(left + grid + (legend_w > 0 ? 18 + LEGEND_SWATCH + 8 + legend_w + 12 : 24));
+    const int H = (int)std::ceil(top + grid + 52);
+    ChartSpec spec;
+    spec.width = W, spec.height = H;
+    std::string out;
+    svg_begin(out, spec);
+    auto px0 = [&](size_t col) { return left + col * (panel + gap); };
+    auto py0 = [&](size_t row) { return top + row * (panel + gap); };
+    for (size_t row = 0; row < k; row++)
+        for (size_t col = 0; col < k; col++) {
+            Axis xa = axes[col], ya = axes[row];
+            xa.p_lo = px0(col), xa.p_hi = px0(col) + panel;
+            ya.p_lo = py0(row) + panel, ya.p_hi = py0(row);
+            const std::string id = "p" + std::to_string(row) + "-" + std::to_string(col);
+            out += "<clipPath id=\"" + id + "\"><rect x=\"" + num(xa.p_lo) + "\" y=\"" + num(ya.p_hi) +
+                   "\" width=\"" + num((double)panel) + "\" height=\"" + num((double)panel) + "\"/></clipPath>\n";
+            out += "<g>\n";
+            for (double v : xa.major) line(out, xa.px(v), ya.p_hi, xa.px(v), ya.p_lo, "#eeeeee", 1);
+            if (row != col)
+                for (double v : ya.major) line(out, xa.p_lo, ya.px(v), xa.p_hi, ya.px(v), "#eeeeee", 1);
+            out += "</g>\n<g clip-path=\"url(#" + id + ")\">\n";
+            if (row == col) {
+                // histograms over the dimension's range, each set scaled to its own count,
+                // the tallest bar of any set at 90% of the panel
+                const int bins = 24;
+                std::vector<std::vector<double>> h(sets.size(), std::vector<double>(bins, 0));
+                double tallest = 0;
+                for (size_t si = 0; si < sets.size(); si++) {
+                    double n = 0;
+                    for (double v : sets[si].columns[col])
+                        if (std::isfinite(v) && v >= xa.lo && v <= xa.hi) {
+                            h[si][std::min(bins - 1, (int)((v - xa.lo) / (xa.hi - xa.lo) * bins))] += 1;
+                            n += 1;
+                        }
+                    for (double& c : h[si]) c = n > 0 ? c / n : 0, tallest = std::max(tallest, c);
+                }
+                for (size_t si = 0; si < sets.size(); si++) {
+                    const char* colour = palette_colour(sets[si].colour >= 0 ? sets[si].colour : (int)si);
+                    out += "<polyline" + stroke_attrs(colour, 1.5, Dash::solid) + " points=\"";
+                    for (int b = 0; b < bins; b++) {
+                        const double y = ya.p_lo - (tallest > 0 ? 0.9 * panel * h[si][b] / tallest : 0);
+                        const double xa0 = xa.p_lo + (double)b / bins * panel, xa1 = xa.p_lo + (b + 1.0) / bins * panel;
+                        out += (b ? " " : "") + num(xa0) + "," + num(y) + " " + num(xa1) + "," + num(y);
+                    }
+                    out += "\"/>\n";
+                }
+            } else {
+                for (size_t si = 0; si < sets.size(); si++) {
+                    const MatrixSet& m = sets[si];
+                    const char* colour = palette_colour(m.colour >= 0 ? m.colour : (int)si);
+                    out += std::string("<g fill=\"") + colour + "\" fill-opacity=\"" + num(m.opacity) + "\">\n";
+                    const std::vector<double>&x = m.columns[col], &y = m.columns[row];
+                    for (size_t i = 0; i < x.size(); i++)
+                        if (std::isfinite(x[i]) && std::isfinite(y[i]) && x[i] >= xa.lo && x[i] <= xa.hi &&
+                            y[i] >= ya.lo && y[i] <= ya.hi)
+                            out += "<circle cx=\"" + num(xa.px(x[i])) + "\" cy=\"" + num(ya.px(y[i])) + "\" r=\"" +
+                                   num(m.radius) + "\"/>\n";
+                    out += "</g>\n";
+                }
+            }
+            out += "</g>\n";
+            out += "<rect x=\"" + num(xa.p_lo) + "\" y=\"" + num(ya.p_hi) + "\" width=\"" + num((double)panel) +
+                   "\" height=\"" + num((double)panel) + "\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1\"/>\n";
+            out += "<g fill=\"#222222\">\n";
+            if (row + 1 == k) {
+                for (size_t i = 0; i < xa.major.size(); i++) {
+                    line(out, xa.px(xa.major[i]), ya.p_lo, xa.px(xa.major[i]), ya.p_lo + 4, "#444444", 1);
+                    text(out, xa.px(xa.major[i]), ya.p_lo + 17, TICK_FONT, "middle", xa.labels[i]);
+                }
+                text(out, 0.5 * (xa.p_lo + xa.p_hi), ya.p_lo + 38, LABEL_FONT, "middle", names[col]);
+            }
+            if (col == 0) {
+                // the row's dimension, as the other panels of the row show it (the
+                // diagonal panel's own height is a histogram's)
+                for (size_t i = 0; i < ya.major.size(); i++) {
+                    line(out, xa.p_lo - 4, ya.px(ya.major[i]), xa.p_lo, ya.px(ya.major[i]), "#444444", 1);
+                    text(out, xa.p_lo - 7, ya.px(ya.major[i]) + 4, TICK_FONT, "end", ya.labels[i]);
+                }
+                const double mid = 0.5 * (ya.p_lo + ya.p_hi);
+                const std::string rot = " transform=\"rotate(-90 " + num(18) + " " + num(mid) + ")\"";
+                text(out, 18, mid, LABEL_FONT, "middle", names[row], rot.c_str());
+            }
+            out += "</g>\n";
+        }
+    if (!title.empty()) {
+        const double tw = 1.1 * text_width(title, TITLE_FONT);
+        const double size = std::max(9.0, std::min(TITLE_FONT, TITLE_FONT * (W - 16) / std::max(1.0, tw)));
+        text(out, 0.5 * W, 26, size, "middle", title, " font-weight=\"bold\" fill=\"#222222\"");
+    }
+    if (legend_w > 0) {
+        out += "<g>\n";
+        double y = top + 10;
+        const double lx = left + grid + 18;
+        for (size_t i = 0; i < sets.size(); i++) {
+            if (sets[i].label.empty()) continue;
+            const char* colour = palette_colour(sets[i].colour >= 0 ? sets[i].colour : (int)i);
+            out += "<circle cx=\"" + num(lx + LEGEND_SWATCH / 2) + "\" cy=\"" + num(y) + "\" r=\"3.00\" fill=\"" +
+                   colour + "\"/>\n";
+            text(out, lx + LEGEND_SWATCH + 8, y + 4, LEGEND_FONT, "start", sets[i].label, " fill=\"#222222\"");
+            y += LEGEND_ROW;
+        }
+        out += "</g>\n";
+    }
+    out += "</svg>\n";
+    return out;
+}
+
+void write_scatter_matrix(const std::string& path, const std::string& title, const std::vector<std::string>& names,
+                          const std::vector<MatrixSet>& sets, int panel) {
+    std::string svg;
+    try {
+        svg = scatter_matrix_svg(title, names, sets, panel);
     } catch (const symkl::Error& e) {
         throw symkl::Error("cannot draw '" + path + "': " + e.what());
     }
