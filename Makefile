@@ -270,7 +270,7 @@ TOY_SETS := 8gaussians moons circles rings checkerboard pinwheel swissroll 2spir
 # summaries (results.csv, summary.md, fig/) are copied into docs/results/E*/.
 experiments: $(BIN)
 	./$(BIN) experiment all --out runs/experiments
-	@for e in E1 E2 E3; do rm -rf docs/results/$$e && mkdir -p docs/results/$$e && \
+	@for e in E1 E2 E3 E4; do rm -rf docs/results/$$e && mkdir -p docs/results/$$e && \
 	  cp -r runs/experiments/$$e/results.csv runs/experiments/$$e/summary.md runs/experiments/$$e/fig docs/results/$$e/; done
 	@echo "copied the tables and figures to docs/results/"
 

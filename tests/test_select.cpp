@@ -154,9 +154,9 @@ TEST_CASE("select: a run with validation rows: val_nll, the selected and the las
     Run p = run_cli("train --data " + csv + small + " --patience 1 --out " + (t / "p"));
     INFO(p.out);
     REQUIRE(p.code == 0);
-    const size_t at = p.out.find("stopped early at step ");
-    REQUIRE(at != std::string::npos);
-    const long stop = std::stol(p.out.substr(at + 22)), chosen = stop - 5;  // --val-every 5
+    const size_t stop_at = p.out.find("stopped early at step ");
+    REQUIRE(stop_at != std::string::npos);
+    const long stop = std::stol(p.out.substr(stop_at + 22)), chosen = stop - 5;  // --val-every 5
     REQUIRE(stop >= 5);
     CHECK_THAT(p.out, Catch::Contains("selected (step " + std::to_string(chosen) + ")"));
     CHECK_THAT(slurp(t / "p/model.safetensors"), Catch::Contains("\"step\":\"" + std::to_string(chosen) + "\""));

@@ -418,14 +418,15 @@ std::string header_md(const Results& r) {
         replace_all(replace_all(r.x->description, "{n_train}", std::to_string(first.s.data.n_train)), "{n_test}",
                     std::to_string(first.s.data.n_test));
     char b[1024];
+    std::string head = "# " + r.x->name + ": " + r.x->title + "\n\n" + what + "\n\n";
     double cpu = 0;
     for (const Job& j : r.jobs) cpu += std::isnan(j.seconds) ? 0 : j.seconds;
     std::snprintf(b, sizeof b,
-                  "# %s: %s\n\n%s\n\n%zu runs (%zu configurations x %ld seeds), %ld steps each; %.1f min wall on "
+                  "%zu runs (%zu configurations x %ld seeds), %ld steps each; %.1f min wall on "
                   "%u cores (%.1f run-minutes), Real = %s, kernels: %s. Values are median [min, max] over seeds "
                   "(nats per point). A run stopped by a non-finite value counts with its last logged values and "
                   "is flagged.%s\n\n",
-                  r.x->name.c_str(), r.x->title.c_str(), what.c_str(), r.jobs.size(), r.cells.size(), r.seeds,
+                  r.jobs.size(), r.cells.size(), r.seeds,
                   first.s.steps, r.wall / 60, std::max(1u, std::thread::hardware_concurrency()), cpu / 60,
                   SYMKL_REAL_NAME, matmul_version(), r.quick ? " **Quick preset: a smoke test, not a result.**" : "");
     std::string h = b;
@@ -433,7 +434,7 @@ std::string header_md(const Results& r) {
         h.replace(h.find(" wall on "), 9,
                   " wall for this invocation, which reused " + std::to_string(r.reused) +
                       " runs trained earlier (their times are in the run-minutes) on ");
-    return h;
+    return head + h;
 }
 
 // ---------------------------------------------------------------------------------

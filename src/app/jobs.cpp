@@ -41,9 +41,18 @@ int run_jobs(std::vector<Job>& jobs, long jobs_n, long threads, bool quiet, RunR
             failures += j.r.exit_code != 0;
             if (j.r.exit_code)
                 std::fprintf(stderr, "[%zu/%zu] %s: FAILED: %s\n", done, jobs.size(), j.label.c_str(), j.r.error.c_str());
-            else if (!quiet)
-                std::fprintf(stderr, "[%zu/%zu] %s: test NLL %.3f, Jeffreys %.3f (%.0f s)\n", done, jobs.size(),
-                             j.label.c_str(), j.r.last.test_nll, j.r.last.jeffreys, j.seconds);
+            else if (!quiet) {
+                char what[160];
+                if (j.r.n_val > 0 && j.r.selected_step != j.r.steps_done)  // validation chose an earlier step
+                    std::snprintf(what, sizeof what, "test NLL %.6g (selected, step %ld; last %.6g)", j.r.selected.test_nll,
+                                  j.r.selected_step, j.r.last.test_nll);
+                else
+                    std::snprintf(what, sizeof what, "test NLL %.6g", j.r.selected.test_nll);
+                std::string jef;
+                if (std::isfinite(j.r.selected.jeffreys)) jef = ", Jeffreys " + std::to_string(j.r.selected.jeffreys);
+                std::fprintf(stderr, "[%zu/%zu] %s: %s%s (%.0f s)\n", done, jobs.size(), j.label.c_str(), what, jef.c_str(),
+                             j.seconds);
+            }
         }
     };
     std::vector<std::thread> pool;

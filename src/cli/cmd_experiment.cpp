@@ -20,7 +20,7 @@ static CommandSpec experiment_spec() {
         "experiment",
         "Run one of the experiments of docs/results.md (or all of them): a grid of configurations x\n"
         "seeds, each run trained as `symkl train` would, then a CSV, a Markdown summary and figures.",
-        "symkl experiment E1|E2|E3|all [--quick] [--out DIR] [--jobs J] [training options]",
+        "symkl experiment E1|E2|E3|E4|all [--quick] [--out DIR] [--jobs J] [training options]",
         "experiments:\n"
         "  E1  small data (claim a): 8gaussians, moons, rings; 100, 300, 1000 training points;\n"
         "      mle, penalty-ebm, jeffreys-ebm, jeffreys-flow; 5 seeds; test NLL and true Jeffreys\n"
@@ -31,12 +31,15 @@ static CommandSpec experiment_spec() {
         "  E3  what the adaptive method depends on: 8gaussians, 300 points, jeffreys-ebm varied one\n"
         "      factor at a time from its defaults: eps margin, alpha (inf = hard constraint), the\n"
         "      number of samples M, the proxy kind; mle for reference; 3 seeds.\n"
+        "  E4  real tabular data: diabetes, breast_cancer, digits (data/, read from the directory\n"
+        "      symkl runs in); 100, 300 and all training rows; gaussian, kde, mle, penalty-ebm,\n"
+        "      jeffreys-ebm, each model chosen on validation rows; 5 seeds; digits samples as images.\n"
         "--quick shrinks each to a smoke test of well under a minute (one data set, fewer\n"
         "values, 1-2 seeds, 200 steps): it checks that everything runs, not what comes out.\n"
         "The experiments are tables in src/app/experiments.cpp (see docs/results.md).\n"
         "\n"
         "The experiment sets --data, --method, --proxy and --seed of every run, E1 also --n-train\n"
-        "(E2 and E3 take --n-train when given), E2 --lr, --proxy-lr and --critic-lr, E3 --eps-margin,\n"
+        "(E2 and E3 take --n-train when given), E4 --data and --n-train, E2 --lr, --proxy-lr and --critic-lr, E3 --eps-margin,\n"
         "--alpha and --samples; every other training option given here applies to all runs. Runs go\n"
         "J at a time, one thread each: the toy models are too small for threads to pay, independent\n"
         "runs use every core.\n"
@@ -54,7 +57,7 @@ static CommandSpec experiment_spec() {
         {
             {"--quick", nullptr, "", "the smoke-test preset (about a minute)"},
             {"--resume", nullptr, "", "keep the runs already finished in DIR (same settings assumed), train the rest"},
-            {"--seeds", "N", "", "seeds 0 .. N-1 per configuration [default: 5 for E1, 3 for E2 and E3]"},
+            {"--seeds", "N", "", "seeds 0 .. N-1 per configuration [default: 5 for E1 and E4, 3 for E2 and E3]"},
             {"--jobs", "J", "0", "runs trained at the same time (0 = the number of cores)"},
             {"--out", "DIR", "runs/experiments", "output directory (one subdirectory per experiment)"},
         }};
