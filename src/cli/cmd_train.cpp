@@ -69,7 +69,10 @@ static int report(const RunSettings& s, const RunResult& r) {
     std::snprintf(label, sizeof label, "best (step %ld):", r.best_step);
     print_metrics(label, r.best);
     if (s.trainer.method == Method::jeffreys || s.trainer.method == Method::penalty)
-        std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps, r.resolved.eps_auto ? " (kNN entropy of the training set)" : "",
+        std::printf("eps %.4f%s, final lambda %.4f%s%s\n", r.eps,
+                    !r.resolved.eps_auto                        ? ""
+                    : r.resolved.eps_gaussian < r.resolved.eps_knn ? " (the training data's Gaussian NLL, below its kNN entropy)"
+                                                                   : " (kNN entropy of the training set)",
                     r.lambda, s.trainer.method == Method::jeffreys ? ", u " : "",
                     s.trainer.method == Method::jeffreys ? csv_format(r.u).c_str() : "");
     if (r.skipped) std::printf("%ld steps skipped for non-finite values\n", r.skipped);
