@@ -190,6 +190,10 @@ ifneq ($(FMA),0)
 $(BUILD)/obj/src/nn/kernels.o: CXXFLAGS += -ffp-contract=fast
 endif
 
+# The study of docs/method.md §8: flows on a small CSV, test NLL at the best-validation step.
+$(BUILD)/tabular_study: $(BUILD)/obj/tools/tabular_study.o $(TOOLS) $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
+
 # The tests find the CLI binary through this define (they run it to check exit codes).
 $(BUILD)/obj/tests/%.o: CXXFLAGS += $(TEST_OPT) -DSYMKL_BIN='"$(abspath $(BIN))"' -DSYMKL_SOURCE_DIR='"$(CURDIR)"'
 $(TEST_OBJ): | catch2

@@ -168,6 +168,38 @@ size_t line_count(const std::string& s) {
 
 }  // namespace
 
+TEST_CASE("checkpoint: an EBM with a Gaussian base saves and loads its mean and whitening matrix", "[checkpoint]") {
+    TempDir tmp;
+    EBMConfig cfg;
+    cfg.dim = 3, cfg.hidden = 4, cfg.depth = 1, cfg.sigma0 = 1.0;
+    cfg.base_mean = {0.5, -1, 2};
+    cfg.base_whiten = {1.5, 0, 0, -0.25, 0.75, 0, 0.125, 0.5, 2};
+    EBM e;
+    ebm_build(e, cfg);
+    Rng rng(9);
+    for (Real& v : e.params.value) v = (Real)rng.normal();
+    const std::string path = tmp.file("ebm.safetensors");
+    save_ebm(path, e, {});
+    EBM g;
+    ebm_from_safetensors(g, load_safetensors(path), path);
+    CHECK(g.cfg.base_mean == cfg.base_mean);
+    CHECK(g.cfg.base_whiten == cfg.base_whiten);
+    CHECK(g.params.value == e.params.value);
+    // without the base tensors the metadata's "base" is a corrupt file, named
+    SafeTensors st = load_safetensors(path);
+    st.tensors.pop_back();
+    const std::string cut = tmp.file("cut.safetensors");
+    save_safetensors(cut, st, "F64");
+    EBM h;
+    CHECK_THROWS_WITH(ebm_from_safetensors(h, load_safetensors(cut), cut),
+                      Catch::Contains("cut.safetensors") && Catch::Contains("base.whiten"));
+    // an isotropic EBM writes neither (files from before the Gaussian base load as they did)
+    const EBM iso = small_ebm();
+    save_ebm(cut, iso, {});
+    const SafeTensors iso_st = load_safetensors(cut);
+    CHECK((iso_st.meta("base") == nullptr && iso_st.find("base.mean") == nullptr));
+}
+
 TEST_CASE("checkpoint: every single-bit flip in the tensor data is rejected", "[checkpoint][checksum]") {
     TempDir tmp;
     const Flow f = small_flow();

@@ -77,6 +77,101 @@ TEST_CASE("ebm: a new EBM is exactly N(0, σ₀² I) up to its normaliser", "[pr
     CHECK(E == Approx((1.5 * 1.5 + 4.0) / 18.0).epsilon(1e-6));
 }
 
+// A Gaussian base with a random mean and a random lower-triangular W (positive diagonal).
+static void random_gaussian_base(EBMConfig& cfg, Rng& rng) {
+    const int D = cfg.dim;
+    cfg.base_mean.assign((size_t)D, 0.0);
+    cfg.base_whiten.assign((size_t)D * D, 0.0);
+    for (int j = 0; j < D; j++) {
+        cfg.base_mean[j] = rng.normal();
+        for (int k = 0; k < j; k++) cfg.base_whiten[(size_t)j * D + k] = 0.5 * rng.normal();
+        cfg.base_whiten[(size_t)j * D + j] = 0.5 + rng.uniform();
+    }
+}
+
+TEST_CASE("ebm: energy gradients in ψ and x with a Gaussian base match central differences", "[proxy][double]") {
+    const int B = 5, D = 4;
+    EBMConfig cfg;
+    cfg.dim = D, cfg.hidden = 7, cfg.depth = 2, cfg.act = Act::silu, cfg.sigma0 = 1.3;
+    Rng rng(41);
+    random_gaussian_base(cfg, rng);
+    EBM e;
+    ebm_build(e, cfg);
+    mlp_init(e.net, e.params, rng, LastLayer::random);
+    EBMCache c;
+    ebm_cache_init(c, e, B);
+    std::vector<Real> x = random_vec((size_t)B * D, rng, 2.0), w = random_vec(B, rng), E(B), dx((size_t)B * D);
+    auto loss = [&]() {
+        ebm_energy(E.data(), x.data(), e, c, B);
+        double s = 0;
+        for (int i = 0; i < B; i++) s += (double)w[i] * E[i];
+        return s;
+    };
+    loss();
+    e.params.zero_grad();
+    ebm_energy_backward(dx.data(), w.data(), x.data(), e, c, B);
+    GradCheck gp = grad_check(loss, e.params.value.data(), e.params.grad.data(), e.params.size());
+    GradCheck gx = grad_check(loss, x.data(), dx.data(), x.size());
+    CHECK((gp.finite && gx.finite));
+    CHECK(gp.max_err < TOL);
+    CHECK(gx.max_err < TOL);
+}
+
+TEST_CASE("ebm: a new EBM with a Gaussian base is exactly the data's Gaussian N(μ, σ₀² Σ)", "[proxy]") {
+    // correlated 3-D data: x = A z
+    const int N = 4000, D = 3;
+    const double A[D][D] = {{1, 0, 0}, {0.9, 0.5, 0}, {-0.4, 0.3, 0.2}};
+    Rng rng(8);
+    Tensor x(N, D);
+    for (int i = 0; i < N; i++) {
+        double z[D];
+        for (double& v : z) v = rng.normal();
+        for (int j = 0; j < D; j++) x.at(i, j) = (Real)(A[j][0] * z[0] + A[j][1] * z[1] + A[j][2] * z[2] + 1.0 + j);
+    }
+    EBMConfig cfg;
+    cfg.dim = D, cfg.sigma0 = 1.0;
+    const double a = ebm_gaussian_base(x, cfg.base_mean, cfg.base_whiten);
+    CHECK(a <= 0.01);  // 4000 points in 3-D: (almost) no shrinkage
+    // WᵀW = Σ⁻¹, i.e. W Σ Wᵀ = I for the true Σ = A Aᵀ (within sampling error)
+    for (int j = 0; j < D; j++)
+        for (int k = 0; k < D; k++) {
+            double v = 0;
+            for (int p = 0; p < D; p++)
+                for (int q = 0; q < D; q++) {
+                    double sigma = 0;
+                    for (int r = 0; r < D; r++) sigma += A[p][r] * A[q][r];
+                    v += cfg.base_whiten[(size_t)j * D + p] * sigma * cfg.base_whiten[(size_t)k * D + q];
+                }
+            CHECK(v == Approx(j == k ? 1.0 : 0.0).margin(0.05));
+        }
+    for (int j = 0; j < D; j++) CHECK(cfg.base_mean[j] == Approx(1.0 + j).margin(0.05));
+    // a new EBM: mean energy + log Z = the Gaussian's NLL, log Z = (D/2) log 2π − log det W
+    EBM e;
+    ebm_build(e, cfg);
+    Rng init(1);
+    ebm_init(e, init);
+    EBMCache c;
+    ebm_cache_init(c, e, N);
+    std::vector<Real> E(N);
+    ebm_energy(E.data(), x.ptr(), e, c, N);
+    double mean_e = 0, log_det_w = 0;
+    for (int i = 0; i < N; i++) mean_e += (double)E[i] / N;
+    for (int j = 0; j < D; j++) log_det_w += std::log(cfg.base_whiten[(size_t)j * D + j]);
+    CHECK(mean_e + 0.5 * D * std::log(2 * M_PI) - log_det_w ==
+          Approx(gaussian_base_nll(x, cfg.base_mean, cfg.base_whiten)).epsilon(1e-5));  // Real energies
+    // fewer points than dimensions: the covariance is shrunk until it is positive definite
+    Tensor few(4, 6);
+    for (Real& v : few.data) v = (Real)rng.normal();
+    std::vector<double> mu, w;
+    CHECK(ebm_gaussian_base(few, mu, w) > 0);
+    for (int j = 0; j < 6; j++) CHECK((std::isfinite(w[(size_t)j * 6 + j]) && w[(size_t)j * 6 + j] > 0));
+    // a base that is not lower triangular is refused
+    EBMConfig bad = cfg;
+    bad.base_whiten[1] = 0.5;
+    EBM b;
+    CHECK_THROWS_WITH(ebm_build(b, bad), Catch::Contains("lower triangular"));
+}
+
 TEST_CASE("log Z: importance weights, ESS and stability", "[objectives]") {
     const int M = 4;
     const Real E[M] = {Real(1), Real(2), Real(0.5), Real(3)};
@@ -164,6 +259,49 @@ TEST_CASE("psi-step: gradient of R̂ + λĜ, both proxies, including log Ẑ", "
             CHECK(g.finite);
             CHECK(g.max_err < TOL);
         }
+    }
+}
+
+// The ψ-step of an EBM with a Gaussian base: log Ẑ from draws of the base (held fixed)
+TEST_CASE("psi-step: gradient of R̂ + λĜ with log Ẑ from the Gaussian base's draws", "[objectives][double]") {
+    const int B = 6, M = 5, Mb = 7, D = 3;
+    EBMConfig cfg;
+    cfg.dim = D, cfg.hidden = 5, cfg.depth = 2, cfg.act = Act::silu, cfg.sigma0 = 1.2;
+    Rng rng(71);
+    random_gaussian_base(cfg, rng);
+    Proxy q;
+    q.kind = ProxyKind::ebm;
+    ebm_build(q.ebm, cfg);
+    ProxyCache qc;
+    proxy_cache_init(qc, q, 8);
+    JeffreysWork w;
+    jeffreys_work_init(w, D, B, 8);
+    std::vector<Real> xs = random_vec((size_t)M * D, rng, 1.5), x = random_vec((size_t)B * D, rng, 1.5);
+    std::vector<Real> logp_s = random_vec(M, rng, 2.0), z = random_vec((size_t)Mb * D, rng), ys((size_t)Mb * D), lb(Mb);
+    ebm_base_sample(ys.data(), lb.data(), z.data(), q.ebm, Mb);
+    // a new EBM is its base: every log-weight is log Z_b, so log Ẑ is exact and the ESS is 1
+    {
+        Rng init(3);
+        ebm_init(q.ebm, init);
+        const PsiTerms t = psi_gradient(q, qc, xs.data(), logp_s.data(), M, x.data(), B, 0.5, w, ys.data(), lb.data(), Mb);
+        double log_det_w = 0;
+        for (int j = 0; j < D; j++) log_det_w += std::log(cfg.base_whiten[(size_t)j * D + j]);
+        CHECK(t.log_z == Approx(0.5 * D * std::log(2 * M_PI) + D * std::log(cfg.sigma0) - log_det_w).epsilon(1e-12));
+        CHECK(t.ess == Approx(1.0).epsilon(1e-12));
+    }
+    mlp_init(q.ebm.net, q.ebm.params, rng, LastLayer::random);
+    for (double lambda : {0.0, 0.7}) {
+        auto loss = [&]() {
+            const PsiTerms t =
+                psi_gradient(q, qc, xs.data(), logp_s.data(), M, x.data(), B, lambda, w, ys.data(), lb.data(), Mb);
+            return t.R + lambda * t.G;
+        };
+        q.params().zero_grad();
+        loss();
+        std::vector<Real> analytic = q.params().grad;
+        GradCheck g = grad_check(loss, q.params().value.data(), analytic.data(), q.params().size());
+        CHECK(g.finite);
+        CHECK(g.max_err < TOL);
     }
 }
 

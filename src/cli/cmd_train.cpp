@@ -127,9 +127,15 @@ static int report(const RunSettings& s, const RunResult& r) {
         // ε as it was set: the kNN entropy, plus the margin when there is one
         std::string what = " (given by --eps)";
         if (r.resolved.eps_auto)
-            what = s.eps_margin == 0 ? (r.standardized ? " (kNN entropy of the standardised training set)" : " (kNN entropy of the training set)")
-                                     : (r.standardized ? " (kNN entropy of the standardised training set " : " (kNN entropy of the training set ") + g6(r.eps - s.eps_margin) +
+        {
+            const std::string base = r.resolved.eps_gaussian < r.resolved.eps_knn
+                                         ? "the training data's Gaussian NLL, below its kNN entropy"
+                                         : "kNN entropy of the training set";
+            const std::string where = r.standardized ? " (standardised columns)" : "";
+            what = s.eps_margin == 0 ? " (" + base + where + ")"
+                                     : " (" + base + where + " " + g6(r.eps - s.eps_margin) +
                                            (s.eps_margin > 0 ? " + margin " : " - margin ") + g6(std::fabs(s.eps_margin)) + ")";
+        }
         std::printf("eps %s%s, final lambda %s%s%s\n", g6(r.eps).c_str(), what.c_str(), g6(r.lambda).c_str(),
                     s.trainer.method == Method::jeffreys ? ", u " : "",
                     s.trainer.method == Method::jeffreys ? g6(r.u).c_str() : "");

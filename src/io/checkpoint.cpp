@@ -269,6 +269,12 @@ void save_ebm(const std::string& path, const EBM& e, const Metadata& extra) {
                    {"real", SYMKL_REAL_NAME}};
     for (const auto& kv : extra) st.metadata.push_back(kv);
     params_to_safetensors(e.params, st, "");
+    if (!e.cfg.base_whiten.empty()) {  // the Gaussian base: μ and W as two more tensors
+        const int64_t D = e.cfg.dim;
+        st.metadata.push_back({"base", "gaussian"});
+        st.tensors.push_back({"base.mean", {D}, e.cfg.base_mean});
+        st.tensors.push_back({"base.whiten", {D, D}, e.cfg.base_whiten});
+    }
     save_safetensors(path, st, SYMKL_SAFETENSORS_DTYPE);
 }
 
@@ -285,23 +291,49 @@ void ebm_from_safetensors(EBM& e, const SafeTensors& st, const std::string& path
         throw symkl::Error(path + ": metadata 'act' = '" + act + "' is not relu, tanh or silu" + kCorruptMeta);
     meta_real(st, "sigma0", 0, true, INFINITY, path, cfg.sigma0, true);
     checkpoint_record(st, path);
+    // "base" = "gaussian": tensors base.mean (D) and base.whiten (D, D) besides f_ψ's
+    // (absent: the isotropic base N(0, σ₀² I), as every checkpoint before it was written)
+    const std::string* base = st.meta("base");
+    if (base && *base != "gaussian")
+        throw symkl::Error(path + ": metadata 'base' = '" + *base + "' is not gaussian" + kCorruptMeta);
+    SafeTensors net_only;
+    if (base) {
+        const NamedTensor* mean = st.find("base.mean");
+        const NamedTensor* whiten = st.find("base.whiten");
+        const int64_t D = cfg.dim;
+        if (!mean || !whiten || mean->shape != std::vector<int64_t>{D} ||
+            whiten->shape != std::vector<int64_t>{D, D})
+            throw symkl::Error(path + ": metadata 'base' = 'gaussian' needs tensors base.mean of shape (" +
+                               std::to_string(D) + ") and base.whiten of shape (" + std::to_string(D) + ", " +
+                               std::to_string(D) + ")" + kCorruptMeta);
+        cfg.base_mean = mean->values;
+        cfg.base_whiten = whiten->values;
+        net_only.metadata = st.metadata;
+        for (const NamedTensor& t : st.tensors)
+            if (&t != mean && &t != whiten) net_only.tensors.push_back(t);
+    }
+    const SafeTensors& file = base ? net_only : st;
     checkpoint_standardizer(st, cfg.dim, path);
     checkpoint_columns(st, cfg.dim, path);
     checkpoint_dequantized(st, cfg.dim, path);
 
     const uint64_t D = (uint64_t)cfg.dim, H = (uint64_t)cfg.hidden, L = (uint64_t)cfg.depth;
-    check_sizes(st, 2 * (L + 1), mlp_params(D, H, L, 1),
+    check_sizes(file, 2 * (L + 1), mlp_params(D, H, L, 1),
                 "an energy-based model (dim " + std::to_string(D) + ", hidden " + std::to_string(H) + ", depth " +
                     std::to_string(L) + ")",
                 path);
     Params declared;
     MLP net;
     mlp_declare(net, declared, "net", cfg.dim, cfg.hidden, 1, cfg.depth, cfg.act);
-    params_check_safetensors(declared, st, "", path);
+    params_check_safetensors(declared, file, "", path);
 
     EBM g;
-    ebm_build(g, cfg);
-    params_from_safetensors(g.params, st, "", path);
+    try {
+        ebm_build(g, cfg);
+    } catch (const symkl::Error& err) {  // a Gaussian base that is not finite or not triangular
+        throw symkl::Error(path + ": " + err.what() + kCorruptMeta);
+    }
+    params_from_safetensors(g.params, file, "", path);
     e = std::move(g);
 }
 

@@ -39,7 +39,9 @@ Metadata flow_metadata(const FlowConfig& cfg);
 
 // An energy-based proxy: tensors "net.{2i}.weight|bias" of f_ψ, metadata format =
 // "symkl-ebm-1", dim, hidden, depth, act, sigma0, real, plus `extra` (symkl train adds
-// log_z, the importance-sampling estimate of log Z_ψ, and its ESS).
+// log_z, the importance-sampling estimate of log Z_ψ, and its ESS). An EBM with a
+// Gaussian base adds metadata base = "gaussian" and tensors "base.mean" (D) and
+// "base.whiten" (D, D); without them the base is N(0, σ₀² I).
 void save_ebm(const std::string& path, const EBM& e, const Metadata& extra);
 void ebm_from_safetensors(EBM& e, const SafeTensors& st, const std::string& path);
 

@@ -77,11 +77,34 @@ ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, cons
 }
 
 PsiTerms psi_gradient(Proxy& q, ProxyCache& qc, const Real* xs, const Real* logp_s, int M, const Real* x,
-                      int B, double lambda, JeffreysWork& w) {
-    SYMKL_CHECK(B <= w.B && M <= w.M, "psi_gradient: batch larger than the work space");
+                      int B, double lambda, JeffreysWork& w, const Real* ys, const Real* log_b, int Mb) {
+    SYMKL_CHECK(B <= w.B && M <= w.M && Mb <= w.M, "psi_gradient: batch larger than the work space");
     PsiTerms t;
     double s = 0;
-    if (q.kind == ProxyKind::ebm) {
+    if (q.kind == ProxyKind::ebm && ys && Mb > 0) {
+        EBM& e = q.ebm;
+        // base draws: log Ẑ = logsumexp_j (−E(y_j) − log b(y_j)) − log Mb, ∂ log Ẑ/∂E(y_j) = −w_j,
+        // and log Ẑ enters R̂ + λĜ with weight 1 + λ
+        ebm_energy(w.q.data(), ys, e, qc.ebm, Mb);
+        const LogZ lz = log_partition_is(w.w.data(), w.q.data(), log_b, Mb);
+        t.log_z = lz.log_z;
+        t.ess = lz.ess;
+        for (int j = 0; j < Mb; j++) w.dq[j] = (Real)(-(1.0 + lambda) * w.w[j]);
+        ebm_energy_backward(nullptr, w.dq.data(), ys, e, qc.ebm, Mb);
+        // samples of p: R̂ = (1/M) Σ (log p_j + E_j) + log Ẑ  →  dR̂/dE(x̃_j) = 1/M
+        ebm_energy(w.q.data(), xs, e, qc.ebm, M);
+        for (int j = 0; j < M; j++) s += (double)logp_s[j] + (double)w.q[j];
+        t.R = s / M + lz.log_z;
+        for (int j = 0; j < M; j++) w.dq[j] = Real(1) / (Real)M;
+        ebm_energy_backward(nullptr, w.dq.data(), xs, e, qc.ebm, M);
+        // data: Ĝ = (1/B) Σ E(x_i) + log Ẑ  →  d(λĜ)/dE(x_i) = λ/B
+        ebm_energy(w.q.data(), x, e, qc.ebm, B);
+        s = 0;
+        for (int i = 0; i < B; i++) s += (double)w.q[i];
+        t.G = s / B + lz.log_z;
+        for (int i = 0; i < B; i++) w.dq[i] = (Real)(lambda / B);
+        ebm_energy_backward(nullptr, w.dq.data(), x, e, qc.ebm, B);
+    } else if (q.kind == ProxyKind::ebm) {
         EBM& e = q.ebm;
         // samples: R̂ = (1/M) Σ (log p_j + E_j) + log Ẑ,  Ĝ = (1/B) Σ E(x_i) + log Ẑ, so
         //   d(R̂ + λĜ)/dE(x̃_j) = 1/M − (1 + λ) w_j      (∂ log Ẑ/∂E_j = −w_j)

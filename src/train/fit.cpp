@@ -32,14 +32,28 @@ Resolved resolve_defaults(const FitConfig& cfg, const Tensor& train) {
     r.beta2 = cfg.beta2 ? *cfg.beta2 : gan ? 0.9 : 0.999;
     if (!uses_proxy(m)) return r;
     if (cfg.proxy_kind == ProxyKind::ebm) {
+        r.gaussian_base_auto = !cfg.ebm_gaussian_base;
+        r.gaussian_base = cfg.ebm_gaussian_base ? *cfg.ebm_gaussian_base : train.cols >= 3 && train.cols <= 16;
         r.sigma0_auto = !cfg.sigma0;
-        r.sigma0 = cfg.sigma0 ? *cfg.sigma0 : 3.0 * rms_std(train);
+        r.sigma0 = cfg.sigma0 ? *cfg.sigma0 : r.gaussian_base ? 1.0 : 3.0 * rms_std(train);
         if (r.sigma0_auto && !(r.sigma0 > 0))
             throw symkl::Error("the training data has no spread (all " + std::to_string(train.rows) +
                                " points are identical): the EBM proxy's sigma0 = 3 x RMS std would be 0");
     }
     r.eps_auto = !cfg.eps;
-    r.eps = cfg.eps ? *cfg.eps : knn_entropy(train) + cfg.eps_margin;
+    if (cfg.eps) {
+        r.eps = *cfg.eps;
+    } else {
+        r.eps_knn = knn_entropy(train);
+        double h = r.eps_knn;
+        if (train.cols >= 3) {  // tabular data: the data's Gaussian bounds the entropy from above
+            std::vector<double> mean, whiten;
+            ebm_gaussian_base(train, mean, whiten);
+            r.eps_gaussian = gaussian_base_nll(train, mean, whiten);
+            h = std::fmin(h, r.eps_gaussian);
+        }
+        r.eps = h + cfg.eps_margin;
+    }
     return r;
 }
 
@@ -71,6 +85,7 @@ void fit_init(FitModels& m, const FitConfig& cfg, const Resolved& r, const Tenso
         flow_build(m.proxy.flow, c.proxy_flow);
         flow_init(m.proxy.flow, proxy_rng);
     } else if (with_proxy) {
+        if (r.gaussian_base) ebm_gaussian_base(train, c.ebm.base_mean, c.ebm.base_whiten);
         ebm_build(m.proxy.ebm, c.ebm);
         ebm_init(m.proxy.ebm, proxy_rng);
     }

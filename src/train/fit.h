@@ -34,6 +34,8 @@ struct FitConfig {
     std::optional<double> eps;       // ε of the constraint G ≤ ε + u
     double eps_margin = 0;           // added to the kNN entropy when ε is automatic
     std::optional<double> sigma0;    // the EBM proxy's σ₀
+    std::optional<bool> ebm_gaussian_base;  // the EBM's base: the data's Gaussian (true) or N(0, σ₀² I);
+                                            // automatic: Gaussian for 3 to 16 columns
 };
 
 bool uses_proxy(Method m);   // jeffreys and penalty
@@ -43,7 +45,10 @@ bool is_baseline(Method m);  // gaussian and kde: no flow, no steps (src/baselin
 // proxy, sigma0 NaN unless the method uses the EBM proxy.
 struct Resolved {
     double lr = 0, beta1 = 0, beta2 = 0, eps = NAN, sigma0 = NAN;
-    bool lr_auto = false, beta1_auto = false, beta2_auto = false, eps_auto = false, sigma0_auto = false;
+    bool gaussian_base = false;      // the EBM proxy starts at the training data's Gaussian
+    double eps_knn = NAN, eps_gaussian = NAN;  // automatic ε: the kNN entropy, the Gaussian's NLL (D ≥ 3)
+    bool lr_auto = false, beta1_auto = false, beta2_auto = false, eps_auto = false, sigma0_auto = false,
+         gaussian_base_auto = false;
 };
 
 // √(mean over columns of the column variances) of the rows of x.

@@ -60,6 +60,9 @@ void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy
     jeffreys_work_init(t.work, D, B, M);
     t.batch.resize(B, D);
     t.z.resize(M, D);
+    const bool base = t.proxy && t.proxy->kind == ProxyKind::ebm && !t.proxy->ebm.base_chol.empty();
+    t.base_x.resize(base ? M : 0, D);
+    t.base_logb.assign(base ? M : 0, Real(0));
     t.lambda = cfg.dual.lambda0;
     t.u = 0;
     t.log_z = 0;
@@ -172,8 +175,13 @@ StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
     flow_sample(t.work.xs.ptr(), t.work.logp.data(), t.z.ptr(), p, t.cache, M);
     Proxy& q = *t.proxy;
     q.params().zero_grad();
+    const int Mb = t.base_x.rows;  // a Gaussian base: log Ẑ from M fresh draws of the base
+    if (Mb > 0) {
+        draw_z(t.z, rng);
+        ebm_base_sample(t.base_x.ptr(), t.base_logb.data(), t.z.ptr(), q.ebm, Mb);
+    }
     const PsiTerms ps = psi_gradient(q, t.proxy_cache, t.work.xs.ptr(), t.work.logp.data(), M, t.batch.ptr(), B,
-                                     t.lambda, t.work);
+                                     t.lambda, t.work, Mb > 0 ? t.base_x.ptr() : nullptr, t.base_logb.data(), Mb);
     res.R = ps.R, res.G = ps.G;
     if (q.kind == ProxyKind::ebm) res.ess = ps.ess;
     res.proxy_grad_norm = clip_grad_norm(q.params(), t.cfg.clip);

@@ -72,6 +72,8 @@ struct Trainer {
     JeffreysWork work;
     Tensor batch;                // (B, D)
     Tensor z;                    // (M, D)
+    Tensor base_x;               // (M, D) EBM with a Gaussian base: draws of the base for log Ẑ
+    std::vector<Real> base_logb; // (M) their log-density under the base
     double lambda = 0, u = 0;    // dual variable and slack
     double log_z = 0;            // last ψ-step's log Ẑ (EBM), used for the θ-step's R̂ value
     Undo undo;                   // penalty, jeffreys: θ before the step; wgan: the critic
