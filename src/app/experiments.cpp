@@ -322,12 +322,15 @@ static std::vector<Experiment> make_experiments() {
         "validation rows selected (the flows: the step with the lowest validation NLL; gaussian: the shrinkage; kde: "
         "the bandwidth). NLLs are in nats per point in the data's own units. 'last-step' is the flow's last step, "
         "what a run without validation would keep. Training sizes count the rows before the validation rows are "
-        "held out; 'all' is every row not held out for testing.";
+        "held out; 'all' is every row not held out for testing. Flows: at most 1000 steps, a validation every "
+        "20, stopped after 10 validations without a lower validation NLL.";
     e4.axes = {{"data", "", "", {}, {real_data("diabetes"), real_data("breast_cancer"), real_data("digits")},
                 {real_data("diabetes")}, "", false, ""},
                {"n_train", "n", "n", {"--n-train"}, {"100", "300", Level("auto", {}, "all")}, {"100"}, "training rows",
                 false, ""},
                method_axis({"gaussian", "kde", "mle", "penalty-ebm", "jeffreys-ebm"})};
+    // a validation every 20 steps; a run stops after 10 validations without a lower one
+    e4.defaults = {{"--steps", "1000"}, {"--log-every", "20"}, {"--patience", "10"}};
     e4.seeds = 5, e4.quick_seeds = 1;
     e4.csv = {"seed", "exit_code", "stopped_at", "selected_test_nll", "selected_step", "selected_val_nll",
               "final_test_nll", "best_test_nll", "final_train_nll", "final_lambda", "eps", "seconds", "dir"};
