@@ -131,7 +131,7 @@ static int report(const RunSettings& s, const RunResult& r) {
             const std::string base = r.resolved.eps_gaussian < r.resolved.eps_knn
                                          ? "the training data's Gaussian NLL, below its kNN entropy"
                                          : "kNN entropy of the training set";
-            const std::string where = r.standardized ? " (standardised columns)" : "";
+            const std::string where = r.standardized ? "; standardised columns" : "";
             what = s.eps_margin == 0 ? " (" + base + where + ")"
                                      : " (" + base + where + " " + g6(r.eps - s.eps_margin) +
                                            (s.eps_margin > 0 ? " + margin " : " - margin ") + g6(std::fabs(s.eps_margin)) + ")";
