@@ -154,7 +154,7 @@ EXAMPLES := $(EXAMPLE_SRC:examples/%.cpp=$(BUILD)/example_%)
 .PHONY: all run test test-build bench bench-compare debug clean catch2 check-determinism data experiments experiments-quick \
         check-layers check-readme-demo fuzz fuzz-build fuzz-seeds
 
-all: $(BIN) $(BENCH) $(EXAMPLES)
+all: $(BIN) $(BENCH) $(EXAMPLES) $(BUILD)/tabular_study
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -190,7 +190,7 @@ ifneq ($(FMA),0)
 $(BUILD)/obj/src/nn/kernels.o: CXXFLAGS += -ffp-contract=fast
 endif
 
-# The study of docs/method.md §8: flows on a small CSV, test NLL at the best-validation step.
+# The study of docs/method.md §9: flows on a small CSV, test NLL at the best-validation step.
 $(BUILD)/tabular_study: $(BUILD)/obj/tools/tabular_study.o $(TOOLS) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
 

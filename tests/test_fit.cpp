@@ -125,7 +125,7 @@ static double sample_gaussian_nll(const Tensor& x) {
 // In 10-D, 150 points of correlated data: the kNN estimate of the entropy is several nats
 // above even the Gaussian's NLL on the same points (an upper bound on the entropy up to its
 // optimism), so a constraint G ≤ kNN entropy never binds, λ falls to 0 and the proxy
-// follows p (docs/method.md §8). The automatic ε is at most the training data's Gaussian NLL.
+// follows p (docs/method.md §9). The automatic ε is at most the training data's Gaussian NLL.
 TEST_CASE("fit: on correlated 10-D data the automatic eps is not above the data's Gaussian NLL", "[fit]") {
     const Tensor x = correlated_data(150, 10, 3);
     const double gauss = sample_gaussian_nll(x);
@@ -145,7 +145,7 @@ TEST_CASE("fit: the EBM proxy starts at the data's Gaussian for 3 to 16 columns,
     CHECK((r.gaussian_base && r.gaussian_base_auto && r.sigma0 == 1.0));
     r = resolve_defaults(c, toy);
     CHECK((!r.gaussian_base && r.gaussian_base_auto && r.sigma0 == 3.0 * rms_std(toy)));
-    const Tensor wide = correlated_data(150, 20, 5);  // the reverse KL to a thin 20-D Gaussian: §8
+    const Tensor wide = correlated_data(150, 20, 5);  // the reverse KL to a thin 20-D Gaussian: §9
     r = resolve_defaults(c, wide);
     CHECK((!r.gaussian_base && r.gaussian_base_auto && r.sigma0 == 3.0 * rms_std(wide)));
     c.ebm_gaussian_base = false;  // asked for: kept and marked as given

@@ -1,4 +1,4 @@
-// tabular_study.cpp — the study of docs/method.md §8: flows on a small real tabular CSV,
+// tabular_study.cpp — the study of docs/method.md §9: flows on a small real tabular CSV,
 // selected on a validation split, scored on a test split.
 //
 //   make build/tabular_study
@@ -15,7 +15,7 @@
 // with the test NLL at the step of the best validation NLL (nats per point, standardised
 // units). Before the methods, a full-covariance Gaussian with its shrinkage chosen on the
 // validation rows is the reference ("method=gaussian"). A method name ending in _old
-// (jeffreys_old, penalty_old) uses the EBM defaults from before §8: the isotropic base and
+// (jeffreys_old, penalty_old) uses the EBM defaults from before §9: the isotropic base and
 // ε = the kNN entropy. Keys: hidden, layers, depth (the flow), ebm_hidden, ebm_depth, base
 // (0/1: the EBM's Gaussian base), sigma0, eps, eps_margin, lr, proxy_lr, dual_lr, alpha,
 // lambda0, batch, samples, clip, proxy (ebm/flow), whiten (1: whiten the data by the

@@ -64,7 +64,7 @@ struct PsiTerms {
 // ∇ψ (R̂ + λ Ĝ) into q.params().grad and returns R̂, Ĝ (and log Ẑ, ESS for an EBM).
 // An EBM with a Gaussian base b estimates log Z from draws ys (Mb, D) of b instead, with
 // their log b (Mb) (ebm_base_sample): ℓ_j = −E(y_j) − log b(y_j), the same estimator with b
-// as the proposal, exact for a new EBM (docs/method.md §8). Mb ≤ w.M.
+// as the proposal, exact for a new EBM (docs/method.md §9). Mb ≤ w.M.
 PsiTerms psi_gradient(Proxy& q, ProxyCache& qc, const Real* xs, const Real* logp_s, int M, const Real* x,
                       int B, double lambda, JeffreysWork& w, const Real* ys = nullptr, const Real* log_b = nullptr,
                       int Mb = 0);
