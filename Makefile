@@ -10,7 +10,7 @@
 #   make bench-compare  the MLE, adaptive (EBM) and WGAN-GP steps in PyTorch, side by side
 #                     (needs python3-torch)
 #   make debug        tests under AddressSanitizer + UBSan, in build/san/
-#   make experiments  the experiments of docs/results.md (E1, E2, E3, E4; about 75 min on 2
+#   make experiments  the experiments of docs/results.md (E1, E2, E3, E4; about an hour on 2
 #                     cores), runs in runs/experiments/, tables and figures copied to docs/results/
 #   make experiments-quick  the same with --quick (a smoke test of about a minute)
 #   make data         regenerate the CSV copies in data/
