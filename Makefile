@@ -312,7 +312,7 @@ FUZZ_FLAGS   := -std=c++17 -O1 -g -fno-omit-frame-pointer -ffp-contract=off -fop
                 -Isrc -fsanitize=address,undefined -fno-sanitize-recover=undefined
 # What the readers and loaders need of the library.
 FUZZ_LIB_SRC := $(addprefix src/io/,checkpoint.cpp csv.cpp file.cpp json.cpp safetensors.cpp text.cpp) \
-                $(wildcard src/flow/*.cpp src/nn/*.cpp) src/proxy/ebm.cpp src/tensor/rng.cpp
+                $(wildcard src/flow/*.cpp src/nn/*.cpp src/baseline/*.cpp) src/proxy/ebm.cpp src/tensor/rng.cpp
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.cpp=$(FUZZ_DIR)/obj/%.o)
 FUZZ_LIB     := $(FUZZ_DIR)/libsymkl-fuzz.a
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)

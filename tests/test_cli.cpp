@@ -195,7 +195,7 @@ TEST_CASE("cli: train, sample, logprob and eval fit together; errors on misuse",
     CHECK(!fs::exists(t / "no.csv"));
 }
 
-TEST_CASE("cli: the same seed gives byte-identical outputs with 1 and 2 threads", "[cli][determinism]") {
+TEST_CASE("cli: the same seed gives byte-identical outputs with 1 and 2 threads", "[cli][determinism][heavy]") {
     TempDir t;
     // width 256 and batch 64 put the matmuls above the parallel threshold (tensor/parallel.h)
     const std::string common = "train --data 8gaussians --steps 12 --log-every 6 --seed 3 --n-train 64 --batch 64 "

@@ -296,7 +296,7 @@ TEST_CASE("quadrature: 512 and 2048 nodes agree to 1e-8 in log-density", "[data]
     }
 }
 
-TEST_CASE("toy densities integrate to 1", "[data]") {
+TEST_CASE("toy densities integrate to 1", "[data][heavy]") {
     // The trapezoid rule on a grid is spectrally accurate for a smooth density that has
     // vanished at the edges of the box (the error of one Gaussian is about
     // exp(−2π²σ²/h²)), so a step h = σ/1.2 already gives about 1e-12.
@@ -311,7 +311,7 @@ TEST_CASE("toy densities integrate to 1", "[data]") {
     CHECK(checkerboard_box_integral(-5, 5, -5, 5) == Approx(1).epsilon(1e-14));
 }
 
-TEST_CASE("toy samples fall in boxes as often as the density says", "[data]") {
+TEST_CASE("toy samples fall in boxes as often as the density says", "[data][heavy]") {
     // Fraction of N samples in a box against the box integral of π (Simpson, h = σ/3, error below 4e-6):
     // the difference should be within 4 Monte-Carlo standard errors √(p(1 − p)/N).
     const int N = 200000;

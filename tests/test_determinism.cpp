@@ -35,7 +35,7 @@ static PassResult run_passes(Flow& f, FlowCache& c, const std::vector<Real>& x, 
     return r;
 }
 
-TEST_CASE("determinism: flow passes and gradients are bit-identical for 1 and 2 threads", "[determinism]") {
+TEST_CASE("determinism: flow passes and gradients are bit-identical for 1 and 2 threads", "[determinism][heavy]") {
     FlowConfig cfg;
     cfg.dim = 16;
     cfg.layers = 2;

@@ -331,7 +331,7 @@ static double kl_gauss(const double* mp, const double* sp, const double* mq, con
     return kl;
 }
 
-TEST_CASE("estimators: R̂ matches the closed-form KL between Gaussians", "[objectives]") {
+TEST_CASE("estimators: R̂ matches the closed-form KL between Gaussians", "[objectives][heavy]") {
     const int M = 100000, B = 1;
     const double mp[2] = {0.5, -1.0}, sp[2] = {0.8, 1.3}, mq[2] = {-0.2, 0.4}, sq[2] = {1.5, 0.9};
     Flow p = gaussian_flow(mp[0], sp[0], mp[1], sp[1]);

@@ -321,7 +321,7 @@ static double mcmc_vs_exact(int n, int epochs, uint64_t seed) {
     return c2st(exact, mcmc, opt).accuracy;
 }
 
-TEST_CASE("sbi MCMC: slice sampling matches gaussian_linear's exact posterior", "[sbi][c2st]") {
+TEST_CASE("sbi MCMC: slice sampling matches gaussian_linear's exact posterior", "[sbi][c2st][heavy]") {
     const int n = 300;
     const double acc = mcmc_vs_exact(n, 40, 45);
     INFO("C2ST(exact, MCMC) " << acc);
