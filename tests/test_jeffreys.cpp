@@ -14,9 +14,9 @@ static void randomise_flow(Flow& f, Rng& rng) {
     for (const Coupling& c : f.couplings) mlp_init(c.net, f.params, rng, LastLayer::random);
 }
 
-static Flow small_flow(int D, Act act, uint64_t seed) {
+static Flow small_flow(int D, Act act, uint64_t seed, int context = 0) {
     FlowConfig cfg;
-    cfg.dim = D, cfg.layers = 3, cfg.hidden = 6, cfg.depth = 2, cfg.act = act;
+    cfg.dim = D, cfg.layers = 3, cfg.hidden = 6, cfg.depth = 2, cfg.act = act, cfg.context = context;
     Flow f;
     flow_build(f, cfg);
     Rng rng(seed);
@@ -24,9 +24,9 @@ static Flow small_flow(int D, Act act, uint64_t seed) {
     return f;
 }
 
-static EBM small_ebm(int D, Act act, uint64_t seed) {
+static EBM small_ebm(int D, Act act, uint64_t seed, int context = 0) {
     EBMConfig cfg;
-    cfg.dim = D, cfg.hidden = 7, cfg.depth = 2, cfg.act = act, cfg.sigma0 = 2.0;
+    cfg.dim = D, cfg.hidden = 7, cfg.depth = 2, cfg.act = act, cfg.sigma0 = 2.0, cfg.context = context;
     EBM e;
     ebm_build(e, cfg);
     Rng rng(seed);
@@ -59,6 +59,39 @@ TEST_CASE("ebm: energy gradients in ψ and x match central differences", "[proxy
         CHECK(gp.max_err < TOL);
         CHECK(gx.max_err < TOL);
         CHECK(gp.skipped_kinks * 20 <= e.params.size());
+    }
+}
+
+TEST_CASE("ebm: a conditional EBM's energy gradients in ψ and x match central differences", "[proxy][double]") {
+    const int B = 5, D = 2, C = 3;
+    for (Act act : {Act::tanh, Act::silu}) {
+        INFO("activation " << act_name(act));
+        EBM e = small_ebm(D, act, 33, C);
+        EBMCache c;
+        ebm_cache_init(c, e, B);
+        Rng rng(34);
+        std::vector<Real> x = random_vec((size_t)B * D, rng, 2.0), y = random_vec((size_t)B * C, rng, 2.0),
+                          w = random_vec(B, rng), E(B), dx((size_t)B * D);
+        auto loss = [&]() {
+            ebm_energy(E.data(), x.data(), e, c, B, y.data());
+            double s = 0;
+            for (int i = 0; i < B; i++) s += (double)w[i] * E[i];
+            return s;
+        };
+        loss();
+        e.params.zero_grad();
+        ebm_energy_backward(dx.data(), w.data(), x.data(), e, c, B);
+        GradCheck gp = grad_check(loss, e.params.value.data(), e.params.grad.data(), e.params.size());
+        GradCheck gx = grad_check(loss, x.data(), dx.data(), x.size());
+        CHECK(gp.finite);
+        CHECK(gp.max_err < TOL);
+        CHECK(gx.max_err < TOL);
+        // the energy depends on the context (f reads it), yet a new conditional EBM does not
+        std::vector<Real> E0(B);
+        ebm_energy(E0.data(), x.data(), e, c, B, y.data());
+        for (Real& v : y) v += 1;
+        ebm_energy(E.data(), x.data(), e, c, B, y.data());
+        CHECK(std::fabs(E[0] - E0[0]) > 1e-6);
     }
 }
 
@@ -258,6 +291,93 @@ TEST_CASE("psi-step: gradient of R̂ + λĜ, both proxies, including log Ẑ", "
             GradCheck g = grad_check(loss, q.params().value.data(), analytic.data(), q.params().size());
             CHECK(g.finite);
             CHECK(g.max_err < TOL);
+        }
+    }
+}
+
+// Conditional models: K context blocks of m samples each, every block at the context of
+// data row c; the EBM's log Ẑ(y_c) per block, differentiated through each block's own
+// self-normalised weights.
+TEST_CASE("theta-step, conditional: gradient of F̂ + R̂ with contexts, both proxies", "[objectives][double]") {
+    const int D = 2, C = 3, B = 4, K = 3, m = 2, M = K * m;
+    for (ProxyKind kind : {ProxyKind::ebm, ProxyKind::flow}) {
+        INFO("proxy " << proxy_kind_name(kind));
+        Flow p = small_flow(D, Act::tanh, 45, C);
+        Proxy q;
+        q.kind = kind;
+        if (kind == ProxyKind::ebm) q.ebm = small_ebm(D, Act::silu, 46, C);
+        else q.flow = small_flow(D, Act::silu, 47, C);
+        FlowCache pc;
+        flow_cache_init(pc, p, M);
+        ProxyCache qc;
+        proxy_cache_init(qc, q, M);
+        JeffreysWork w;
+        jeffreys_work_init(w, D, B, M);
+        Rng rng(48);
+        std::vector<Real> x = random_vec((size_t)B * D, rng, 2.0), z = random_vec((size_t)M * D, rng, 1.5);
+        std::vector<Real> y = random_vec((size_t)B * C, rng, 2.0), ys((size_t)M * C);
+        for (int j = 0; j < M; j++)
+            for (int k = 0; k < C; k++) ys[(size_t)j * C + k] = y[(size_t)(j / m) * C + k];
+        Contexts ctx;
+        ctx.data = y.data(), ctx.samples = ys.data(), ctx.blocks = K;
+        auto loss = [&]() {
+            const ThetaTerms t = theta_gradient(p, pc, &q, &qc, x.data(), B, z.data(), M, 1.0, 0.3, w, ctx);
+            return t.F + t.R;
+        };
+        p.params.zero_grad();
+        loss();
+        std::vector<Real> analytic = p.params.grad;
+        GradCheck g = grad_check(loss, p.params.value.data(), analytic.data(), p.params.size());
+        CHECK(g.finite);
+        CHECK(g.max_err < TOL);
+    }
+}
+
+TEST_CASE("psi-step, conditional: gradient of R̂ + λĜ through per-context log Ẑ, both proxies",
+          "[objectives][double]") {
+    const int D = 2, C = 2, B = 5, K = 3, m = 4, M = K * m;
+    for (ProxyKind kind : {ProxyKind::ebm, ProxyKind::flow}) {
+        for (double lambda : {0.0, 0.5, 3.0}) {
+            INFO("proxy " << proxy_kind_name(kind) << ", lambda " << lambda);
+            Proxy q;
+            q.kind = kind;
+            if (kind == ProxyKind::ebm) q.ebm = small_ebm(D, Act::tanh, 55, C);
+            else q.flow = small_flow(D, Act::tanh, 56, C);
+            ProxyCache qc;
+            proxy_cache_init(qc, q, M);
+            JeffreysWork w;
+            jeffreys_work_init(w, D, B, M);
+            Rng rng(57);
+            std::vector<Real> x = random_vec((size_t)B * D, rng, 2.0), xs = random_vec((size_t)M * D, rng, 2.0);
+            std::vector<Real> y = random_vec((size_t)B * C, rng, 2.0), ys((size_t)M * C);
+            for (int j = 0; j < M; j++)
+                for (int k = 0; k < C; k++) ys[(size_t)j * C + k] = y[(size_t)(j / m) * C + k];
+            std::vector<Real> logp_s = random_vec(M, rng, 3.0);
+            Contexts ctx;
+            ctx.data = y.data(), ctx.samples = ys.data(), ctx.blocks = K;
+            auto loss = [&]() {
+                const PsiTerms t = psi_gradient(q, qc, xs.data(), logp_s.data(), M, x.data(), B, lambda, w,
+                                                nullptr, nullptr, 0, ctx);
+                return t.R + lambda * t.G;
+            };
+            q.params().zero_grad();
+            const PsiTerms t = psi_gradient(q, qc, xs.data(), logp_s.data(), M, x.data(), B, lambda, w, nullptr,
+                                            nullptr, 0, ctx);
+            std::vector<Real> analytic = q.params().grad;
+            GradCheck g = grad_check(loss, q.params().value.data(), analytic.data(), q.params().size());
+            CHECK(g.finite);
+            CHECK(g.max_err < TOL);
+            if (kind == ProxyKind::ebm) {
+                // log Ẑ is the mean of the blocks' own estimates, each from its m samples alone
+                double mean = 0;
+                std::vector<Real> E(M);
+                std::vector<double> wb(m);
+                ebm_energy(E.data(), xs.data(), q.ebm, qc.ebm, M, ys.data());
+                for (int c = 0; c < K; c++)
+                    mean += log_partition_is(wb.data(), E.data() + c * m, logp_s.data() + c * m, m).log_z / K;
+                CHECK(t.log_z == Approx(mean).epsilon(1e-12));
+                CHECK(w.log_zc[0] != Approx(w.log_zc[1]).epsilon(1e-6));  // contexts differ, so do their Ẑ
+            }
         }
     }
 }

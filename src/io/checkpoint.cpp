@@ -267,6 +267,7 @@ void save_ebm(const std::string& path, const EBM& e, const Metadata& extra) {
                    {"act", act_name(e.cfg.act)},
                    {"sigma0", csv_format(e.cfg.sigma0)},
                    {"real", SYMKL_REAL_NAME}};
+    if (e.cfg.context > 0) st.metadata.push_back({"context", std::to_string(e.cfg.context)});
     for (const auto& kv : extra) st.metadata.push_back(kv);
     params_to_safetensors(e.params, st, "");
     if (!e.cfg.base_whiten.empty()) {  // the Gaussian base: μ and W as two more tensors
@@ -290,6 +291,9 @@ void ebm_from_safetensors(EBM& e, const SafeTensors& st, const std::string& path
     if (!act_from_name(act, &cfg.act))
         throw symkl::Error(path + ": metadata 'act' = '" + act + "' is not relu, tanh or silu" + kCorruptMeta);
     meta_real(st, "sigma0", 0, true, INFINITY, path, cfg.sigma0, true);
+    uint64_t context = 0;  // a conditional EBM (absent: context 0)
+    meta_uint(st, "context", 0, 1 << 20, path, context, false);
+    cfg.context = (int)context;
     checkpoint_record(st, path);
     // "base" = "gaussian": tensors base.mean (D) and base.whiten (D, D) besides f_ψ's
     // (absent: the isotropic base N(0, σ₀² I), as every checkpoint before it was written)
@@ -318,13 +322,13 @@ void ebm_from_safetensors(EBM& e, const SafeTensors& st, const std::string& path
     checkpoint_dequantized(st, cfg.dim, path);
 
     const uint64_t D = (uint64_t)cfg.dim, H = (uint64_t)cfg.hidden, L = (uint64_t)cfg.depth;
-    check_sizes(file, 2 * (L + 1), mlp_params(D, H, L, 1),
+    check_sizes(file, 2 * (L + 1), mlp_params(D + context, H, L, 1),
                 "an energy-based model (dim " + std::to_string(D) + ", hidden " + std::to_string(H) + ", depth " +
-                    std::to_string(L) + ")",
+                    std::to_string(L) + (context ? ", context " + std::to_string(context) : std::string()) + ")",
                 path);
     Params declared;
     MLP net;
-    mlp_declare(net, declared, "net", cfg.dim, cfg.hidden, 1, cfg.depth, cfg.act);
+    mlp_declare(net, declared, "net", cfg.dim + cfg.context, cfg.hidden, 1, cfg.depth, cfg.act);
     params_check_safetensors(declared, file, "", path);
 
     EBM g;

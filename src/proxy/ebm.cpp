@@ -11,6 +11,9 @@ void ebm_build(EBM& e, const EBMConfig& cfg) {
     if (cfg.hidden < 1) throw symkl::Error("ebm: --ebm-hidden must be at least 1");
     if (cfg.depth < 1) throw symkl::Error("ebm: --ebm-depth must be at least 1");
     if (!(cfg.sigma0 > 0) || !std::isfinite(cfg.sigma0)) throw symkl::Error("ebm: --ebm-sigma0 must be positive");
+    if (cfg.context < 0) throw symkl::Error("ebm: the context dimension must be 0 (none) or positive");
+    if (cfg.context > 0 && (!cfg.base_mean.empty() || !cfg.base_whiten.empty()))
+        throw symkl::Error("ebm: a conditional EBM has the isotropic base N(0, sigma0^2 I), not a Gaussian base");
     const size_t D = (size_t)cfg.dim;
     if (!cfg.base_mean.empty() || !cfg.base_whiten.empty()) {
         if (cfg.base_mean.size() != D || cfg.base_whiten.size() != D * D)
@@ -37,7 +40,7 @@ void ebm_build(EBM& e, const EBMConfig& cfg) {
             }
     }
     e.params = Params{};
-    mlp_declare(e.net, e.params, "net", cfg.dim, cfg.hidden, 1, cfg.depth, cfg.act);
+    mlp_declare(e.net, e.params, "net", cfg.dim + cfg.context, cfg.hidden, 1, cfg.depth, cfg.act);
     e.params.allocate();
 }
 
@@ -50,6 +53,10 @@ void ebm_cache_init(EBMCache& c, const EBM& e, int cap) {
     c.df.resize(cap, 1);
     c.dxf.resize(cap, e.cfg.dim);
     if (!e.cfg.base_whiten.empty()) c.y.resize(cap, e.cfg.dim);
+    if (e.cfg.context > 0) {
+        c.in.resize(cap, e.cfg.dim + e.cfg.context);
+        c.din.resize(cap, e.cfg.dim + e.cfg.context);
+    }
 }
 
 namespace {
@@ -176,11 +183,19 @@ void ebm_base_sample(Real* x, Real* log_b, const Real* z, const EBM& e, int B) {
     }
 }
 
-void ebm_energy(Real* E, const Real* x, const EBM& e, EBMCache& c, int B) {
+void ebm_energy(Real* E, const Real* x, const EBM& e, EBMCache& c, int B, const Real* y) {
     SYMKL_CHECK(B <= c.cap, "ebm_energy: batch larger than the cache");
-    const int D = e.cfg.dim;
+    SYMKL_CHECK(e.cfg.context == 0 || y, "ebm_energy: a conditional EBM needs the context");
+    const int D = e.cfg.dim, C = e.cfg.context;
     const Real inv2s2 = (Real)(0.5 / (e.cfg.sigma0 * e.cfg.sigma0));
-    mlp_forward(c.f.ptr(), x, e.net, e.params, c.net, B);
+    if (C > 0) {  // f reads the rows [x, y]
+        for (int i = 0; i < B; i++) {
+            Real* r = c.in.row(i);
+            for (int j = 0; j < D; j++) r[j] = x[(size_t)i * D + j];
+            for (int j = 0; j < C; j++) r[D + j] = y[(size_t)i * C + j];
+        }
+    }
+    mlp_forward(c.f.ptr(), C > 0 ? c.in.ptr() : x, e.net, e.params, c.net, B);
     if (!e.cfg.base_whiten.empty()) {  // E = f(x) + ‖W (x − μ)‖²/(2σ₀²), keeping y = W (x − μ)
         const double* mu = e.cfg.base_mean.data();
         const double* W = e.cfg.base_whiten.data();
@@ -213,8 +228,16 @@ void ebm_energy_backward(Real* dx, const Real* dE, const Real* x, EBM& e, EBMCac
     // in the forward pass this was: E = f(x) + ‖x‖²/(2σ₀²), so
     //   df = dE (into the MLP),   dx = dE · (∇ₓf + x/σ₀²)
     for (int i = 0; i < B; i++) c.df.ptr()[i] = dE[i];
-    mlp_backward(dx ? c.dxf.ptr() : nullptr, c.df.ptr(), x, e.net, e.params, c.net, B);
-    if (!dx) return;
+    const int C = e.cfg.context;
+    if (C > 0) {  // f read [x, y]: its gradient on x is the first D of each row's D + C
+        mlp_backward(dx ? c.din.ptr() : nullptr, c.df.ptr(), c.in.ptr(), e.net, e.params, c.net, B);
+        if (!dx) return;
+        for (int i = 0; i < B; i++)
+            for (int j = 0; j < D; j++) c.dxf.ptr()[(size_t)i * D + j] = c.din.row(i)[j];
+    } else {
+        mlp_backward(dx ? c.dxf.ptr() : nullptr, c.df.ptr(), x, e.net, e.params, c.net, B);
+        if (!dx) return;
+    }
     if (!e.cfg.base_whiten.empty()) {  // ∇ₓ of ‖W (x − μ)‖²/(2σ₀²) = Wᵀ y / σ₀²
         const double* W = e.cfg.base_whiten.data();
         for (int i = 0; i < B; i++) {

@@ -13,6 +13,11 @@
 //
 // so a new EBM is exactly N(μ, σ₀² Σ): with Σ the training data's (shrunk) covariance
 // and σ₀ = 1 it starts at the data's own Gaussian (ebm_gaussian_base).
+//
+// A conditional EBM (cfg.context = C > 0) models q_ψ(x | y) = exp(−E_ψ(x, y)) / Z_ψ(y) for a
+// context y of C numbers per row: f_ψ reads the row [x, y] (D + C inputs) and the quadratic
+// term is on x alone, so every context has its own normaliser Z_ψ(y) (estimated per context,
+// objectives/jeffreys.h). A new conditional EBM is N(0, σ₀² I) whatever the context.
 #pragma once
 #include <vector>
 
@@ -27,13 +32,14 @@ struct EBMConfig {
     // Gaussian base: both empty = the isotropic N(0, σ₀² I); else μ (D) and W (D × D,
     // row-major, lower triangular, positive diagonal) of ‖W (x − μ)‖² / (2σ₀²)
     std::vector<double> base_mean, base_whiten;
+    int context = 0;      // C, context numbers per row (0: an unconditional EBM; no Gaussian base)
 };
 
 struct EBM {
     EBMConfig cfg;
     std::vector<double> base_chol;  // Gaussian base: L = W⁻¹ (D × D, lower triangular), set by ebm_build
     Params params;
-    MLP net;  // f_ψ: D → 1, names "net.{2i}.weight|bias"
+    MLP net;  // f_ψ: D (+ C) → 1, names "net.{2i}.weight|bias"
 };
 
 // What the backward needs, for batches of up to cap rows.
@@ -44,6 +50,8 @@ struct EBMCache {
     Tensor df;   // (cap, 1) scratch: gradient on f
     Tensor dxf;  // (cap, D) scratch: ∇ₓ f
     Tensor y;    // (cap, D) Gaussian base: W (x − μ) of the last ebm_energy
+    Tensor in;   // (cap, D + C) conditional: the rows [x, y] of the last ebm_energy
+    Tensor din;  // (cap, D + C) conditional: ∇ of f on them
 };
 
 // The Gaussian base of the rows of x (N ≥ 2): μ their mean and W = L⁻¹ for the
@@ -67,10 +75,10 @@ void ebm_cache_init(EBMCache& c, const EBM& e, int cap);
 // and log b (B), the base's log-density at each.
 void ebm_base_sample(Real* x, Real* log_b, const Real* z, const EBM& e, int B);
 
-// E (B) = E_ψ(x) for each row of x (B, D).
-void ebm_energy(Real* E, const Real* x, const EBM& e, EBMCache& c, int B);
+// E (B) = E_ψ(x) for each row of x (B, D); a conditional EBM reads the context y (B, C) too.
+void ebm_energy(Real* E, const Real* x, const EBM& e, EBMCache& c, int B, const Real* y = nullptr);
 
 // Given dE (B), the loss's gradient on each energy, and the x of the last ebm_energy:
 // ψ-gradients accumulate into e.params.grad; dx (B, D) = dE_i · ∇ₓE(x_i) is written
-// when not null.
+// when not null (a conditional EBM's inputs [x, y] are kept in the cache; ∂/∂y is not taken).
 void ebm_energy_backward(Real* dx, const Real* dE, const Real* x, EBM& e, EBMCache& c, int B);

@@ -22,7 +22,24 @@ double rms_std(const Tensor& x) {
     return std::sqrt(total / x.cols);
 }
 
-Resolved resolve_defaults(const FitConfig& cfg, const Tensor& train) {
+// The columns [first, first + n) of x.
+static Tensor columns(const Tensor& x, int first, int n) {
+    Tensor out(x.rows, n);
+    for (int i = 0; i < x.rows; i++)
+        for (int j = 0; j < n; j++) out.at(i, j) = x.at(i, first + j);
+    return out;
+}
+
+Resolved resolve_defaults(const FitConfig& cfg, const Tensor& train_rows) {
+    const int C = cfg.flow.context;
+    if (C < 0 || C >= train_rows.cols)
+        throw symkl::Error("the context takes " + std::to_string(C) + " of the " + std::to_string(train_rows.cols) +
+                           " columns: at least one column must be left to model");
+    if (C > 0 && cfg.trainer.method == Method::wgan)
+        throw symkl::Error("wgan cannot train a conditional flow (use mle, jeffreys or penalty)");
+    // a conditional flow's defaults come from the modelled columns (σ₀) and from both (ε)
+    const Tensor modelled = C > 0 ? columns(train_rows, 0, train_rows.cols - C) : Tensor();
+    const Tensor& train = C > 0 ? modelled : train_rows;
     Resolved r;
     const Method m = cfg.trainer.method;
     const bool gan = m == Method::wgan;  // the customary WGAN-GP values
@@ -33,7 +50,9 @@ Resolved resolve_defaults(const FitConfig& cfg, const Tensor& train) {
     if (!uses_proxy(m)) return r;
     if (cfg.proxy_kind == ProxyKind::ebm) {
         r.gaussian_base_auto = !cfg.ebm_gaussian_base;
-        r.gaussian_base = cfg.ebm_gaussian_base ? *cfg.ebm_gaussian_base : train.cols >= 3 && train.cols <= 16;
+        r.gaussian_base = cfg.ebm_gaussian_base ? *cfg.ebm_gaussian_base : C == 0 && train.cols >= 3 && train.cols <= 16;
+        if (C > 0 && r.gaussian_base)
+            throw symkl::Error("a conditional EBM proxy has the isotropic base (--ebm-base isotropic)");
         r.sigma0_auto = !cfg.sigma0;
         r.sigma0 = cfg.sigma0 ? *cfg.sigma0 : r.gaussian_base ? 1.0 : 3.0 * rms_std(train);
         if (r.sigma0_auto && !(r.sigma0 > 0))
@@ -43,6 +62,9 @@ Resolved resolve_defaults(const FitConfig& cfg, const Tensor& train) {
     r.eps_auto = !cfg.eps;
     if (cfg.eps) {
         r.eps = *cfg.eps;
+    } else if (C > 0) {  // H(x | y) = H(x, y) − H(y), each by the kNN estimator
+        r.eps_knn = knn_entropy(train_rows) - knn_entropy(columns(train_rows, train_rows.cols - C, C));
+        r.eps = r.eps_knn + cfg.eps_margin;
     } else {
         r.eps_knn = knn_entropy(train);
         double h = r.eps_knn;
@@ -76,7 +98,9 @@ void fit_init(FitModels& m, const FitConfig& cfg, const Resolved& r, const Tenso
     m.resolved = r;
     apply_defaults(m.cfg, m.resolved);
     FitConfig& c = m.cfg;
-    c.flow.dim = c.proxy_flow.dim = c.ebm.dim = c.critic.dim = train.cols;
+    const int C = c.flow.context;  // a conditional flow: rows [x, y]
+    c.flow.dim = c.proxy_flow.dim = c.ebm.dim = c.critic.dim = train.cols - C;
+    c.proxy_flow.context = c.ebm.context = C;
     flow_build(m.flow, c.flow);
     flow_init(m.flow, init_rng);
     m.proxy.kind = c.proxy_kind;
@@ -112,6 +136,9 @@ struct Sums {
 FitEnd fit(Trainer& t, const Tensor& train, Rng& batch_rng, const FitSchedule& sched,
            const std::function<bool(const FitLog&)>& on_log,
            const std::function<void(long step, const StepResult&)>& on_step) {
+    if (train.cols != t.flow->cfg.dim + t.flow->cfg.context || train.rows < 1)
+        throw symkl::Error("fit: the training rows have " + std::to_string(train.cols) + " columns, the flow needs " +
+                           std::to_string(t.flow->cfg.dim + t.flow->cfg.context));
     if (sched.steps < 0 || sched.log_every < 1 || sched.val_every < 0)
         throw symkl::Error("fit: steps must be at least 0, log_every at least 1 and val_every at least 0, got " +
                            std::to_string(sched.steps) + ", " + std::to_string(sched.log_every) + " and " +

@@ -6,6 +6,10 @@
 //   FitModels m;    fit_init(m, cfg, train, init_rng, proxy_rng);  // defaults + models
 //   fit(m.trainer, train, batch_rng, FitSchedule{steps, log_every}, on_log);
 //
+// A conditional flow (cfg.flow.context = C > 0) trains on rows [x, y], D + C columns:
+// D numbers modelled, C numbers of context (docs/sbi.md); its proxy is conditional too,
+// and the automatic ε is the conditional entropy H(x | y) = H(x, y) − H(y) + margin.
+//
 // The defaults of the method come from the training data and the method, here and
 // nowhere else (docs/method.md): ε = the kNN entropy of the training set + a margin,
 // the EBM's σ₀ = 3 × the data's RMS standard deviation, and Adam's learning rate and

@@ -39,7 +39,13 @@ void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy
     const bool uses_proxy = cfg.method == Method::penalty || cfg.method == Method::jeffreys;
     t.proxy = uses_proxy ? proxy : nullptr;
     t.critic = cfg.method == Method::wgan ? critic : nullptr;
-    const int D = flow.cfg.dim, B = cfg.batch, M = cfg.samples, cap = B > M ? B : M;
+    const int C = flow.cfg.context;
+    if (C > 0 && t.critic) throw symkl::Error("trainer_init: a conditional flow cannot be trained as a WGAN generator");
+    if (C > 0 && (cfg.contexts < 1 || cfg.samples < 1))
+        throw symkl::Error("trainer_init: a conditional flow needs at least 1 context and 1 sample per context");
+    t.K = C > 0 ? (cfg.contexts < cfg.batch ? cfg.contexts : cfg.batch) : 1;
+    t.M = C > 0 ? t.K * cfg.samples : cfg.samples;
+    const int D = flow.cfg.dim, B = cfg.batch, M = t.M, cap = B > M ? B : M;
     flow_cache_init(t.cache, flow, cap);
     adam_init(t.opt, cfg.adam, flow.params.size());
     if (t.proxy) {
@@ -60,6 +66,8 @@ void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy
     jeffreys_work_init(t.work, D, B, M);
     t.batch.resize(B, D);
     t.z.resize(M, D);
+    t.ctx.resize(C > 0 ? B : 0, C);
+    t.sctx.resize(C > 0 && t.proxy ? M : 0, C);
     const bool base = t.proxy && t.proxy->kind == ProxyKind::ebm && !t.proxy->ebm.base_chol.empty();
     t.base_x.resize(base ? M : 0, D);
     t.base_logb.assign(base ? M : 0, Real(0));
@@ -69,11 +77,25 @@ void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy
 }
 
 static void draw_batch(Trainer& t, const Tensor& train, Rng& rng) {
-    const int D = t.flow->cfg.dim;
+    const int D = t.flow->cfg.dim, C = t.flow->cfg.context;
     for (int i = 0; i < t.cfg.batch; i++) {  // with replacement: works for any n_train, even < B
         const int r = (int)rng.below((uint64_t)train.rows);
         std::memcpy(t.batch.row(i), train.row(r), sizeof(Real) * D);
+        if (C > 0) std::memcpy(t.ctx.row(i), train.row(r) + D, sizeof(Real) * C);
     }
+    // the samples' contexts: block c (cfg.samples rows) at the context of row c
+    for (int j = 0; j < t.sctx.rows; j++)
+        std::memcpy(t.sctx.row(j), t.ctx.row(j / t.cfg.samples), sizeof(Real) * C);
+}
+
+// The contexts of the step (none for an unconditional flow).
+static Contexts step_contexts(const Trainer& t) {
+    Contexts c;
+    if (t.flow->cfg.context == 0) return c;
+    c.data = t.ctx.ptr();
+    c.samples = t.sctx.rows ? t.sctx.ptr() : nullptr;
+    c.blocks = t.K;
+    return c;
 }
 
 static void draw_z(Tensor& z, Rng& rng) {
@@ -142,16 +164,17 @@ static StepResult wgan_step(Trainer& t, const Tensor& train, Rng& rng) {
 StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
     if (t.critic) return wgan_step(t, train, rng);
     Flow& p = *t.flow;
-    const int B = t.cfg.batch, M = t.cfg.samples;
+    const int B = t.cfg.batch, M = t.M;
     const bool with_proxy = t.proxy != nullptr;
     StepResult res;
     draw_batch(t, train, rng);
     if (with_proxy) draw_z(t.z, rng);
+    const Contexts ctx = step_contexts(t);
 
     // 1. θ-step: Adam on F̂ + R̂ (F̂ alone for MLE)
     p.params.zero_grad();
     const ThetaTerms th = theta_gradient(p, t.cache, t.proxy, with_proxy ? &t.proxy_cache : nullptr, t.batch.ptr(),
-                                         B, t.z.ptr(), M, with_proxy ? 1.0 : 0.0, t.log_z, t.work);
+                                         B, t.z.ptr(), M, with_proxy ? 1.0 : 0.0, t.log_z, t.work, ctx);
     res.F = th.F;
     res.grad_norm = clip_grad_norm(p.params, t.cfg.clip);
     if (!std::isfinite(th.F)) return res.bad = "F (the main flow's NLL on the minibatch)", res;
@@ -172,7 +195,7 @@ StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
 
     // 2. ψ-step: fresh samples from the updated p_θ (held fixed), Adam on R̂ + λĜ
     draw_z(t.z, rng);
-    flow_sample(t.work.xs.ptr(), t.work.logp.data(), t.z.ptr(), p, t.cache, M);
+    flow_sample(t.work.xs.ptr(), t.work.logp.data(), t.z.ptr(), p, t.cache, M, ctx.samples);
     Proxy& q = *t.proxy;
     q.params().zero_grad();
     const int Mb = t.base_x.rows;  // a Gaussian base: log Ẑ from M fresh draws of the base
@@ -181,7 +204,7 @@ StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
         ebm_base_sample(t.base_x.ptr(), t.base_logb.data(), t.z.ptr(), q.ebm, Mb);
     }
     const PsiTerms ps = psi_gradient(q, t.proxy_cache, t.work.xs.ptr(), t.work.logp.data(), M, t.batch.ptr(), B,
-                                     t.lambda, t.work, Mb > 0 ? t.base_x.ptr() : nullptr, t.base_logb.data(), Mb);
+                                     t.lambda, t.work, Mb > 0 ? t.base_x.ptr() : nullptr, t.base_logb.data(), Mb, ctx);
     res.R = ps.R, res.G = ps.G;
     if (q.kind == ProxyKind::ebm) res.ess = ps.ess;
     res.proxy_grad_norm = clip_grad_norm(q.params(), t.cfg.clip);
@@ -211,11 +234,20 @@ StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
 }
 
 double mean_nll(const Flow& f, FlowCache& cache, const Tensor& x, std::vector<Real>& scratch) {
-    const int n = x.rows, chunk = cache.cap;
+    const int n = x.rows, chunk = cache.cap, D = f.cfg.dim, C = f.cfg.context;
     scratch.resize((size_t)n);
+    Tensor xs(C > 0 ? chunk : 0, D), ys(C > 0 ? chunk : 0, C);  // a conditional flow's rows, split
     for (int start = 0; start < n; start += chunk) {
         const int b = n - start < chunk ? n - start : chunk;
-        flow_log_prob(scratch.data() + start, x.row(start), f, cache, b);
+        if (C == 0) {
+            flow_log_prob(scratch.data() + start, x.row(start), f, cache, b);
+            continue;
+        }
+        for (int i = 0; i < b; i++) {
+            std::memcpy(xs.row(i), x.row(start + i), sizeof(Real) * D);
+            std::memcpy(ys.row(i), x.row(start + i) + D, sizeof(Real) * C);
+        }
+        flow_log_prob(scratch.data() + start, xs.ptr(), f, cache, b, ys.ptr());
     }
     double sum = 0;
     for (int i = 0; i < n; i++) sum += (double)scratch[i];

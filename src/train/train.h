@@ -43,7 +43,9 @@ struct DualConfig {
 struct TrainerConfig {
     Method method = Method::mle;
     int batch = 256;       // B data points per step
-    int samples = 256;     // M samples of p_θ per step
+    int samples = 256;     // M samples of p_θ per step (a conditional flow: per context)
+    int contexts = 16;     // a conditional flow: the first min(contexts, B) rows of each minibatch
+                           // whose contexts get `samples` samples each (objectives/jeffreys.h)
     AdamConfig adam;       // main flow
     AdamConfig proxy_adam; // proxy
     double clip = 0;       // max gradient norm for both models, 0 = none
@@ -58,7 +60,8 @@ struct Undo {
     long t = 0;
 };
 
-// Everything a step needs, allocated once.
+// Everything a step needs, allocated once. A conditional flow (flow.cfg.context = C > 0)
+// trains on rows [x, y]: D numbers modelled, then C numbers of context.
 struct Trainer {
     TrainerConfig cfg;
     Flow* flow = nullptr;
@@ -72,6 +75,10 @@ struct Trainer {
     JeffreysWork work;
     Tensor batch;                // (B, D)
     Tensor z;                    // (M, D)
+    int M = 0;                   // samples per step (conditional: K contexts × cfg.samples)
+    int K = 1;                   // conditional: context blocks per step
+    Tensor ctx;                  // (B, C) conditional: the minibatch's contexts
+    Tensor sctx;                 // (M, C) conditional: the samples' contexts (block c: row c of ctx)
     Tensor base_x;               // (M, D) EBM with a Gaussian base: draws of the base for log Ẑ
     std::vector<Real> base_logb; // (M) their log-density under the base
     double lambda = 0, u = 0;    // dual variable and slack
@@ -94,10 +101,12 @@ struct StepResult {
 };
 
 // One step of the configured method. The minibatch is drawn with `rng` (with
-// replacement from `train`), as are the base draws z.
+// replacement from `train`), as are the base draws z. A conditional flow's rows of `train`
+// are [x, y] (D + C columns).
 StepResult train_step(Trainer& t, const Tensor& train, Rng& rng);
 
 // Mean negative log-likelihood of p over the rows of x, in nats per point,
 // evaluated in chunks through `cache` (any capacity ≥ 1). Per-point values are
-// summed serially, so the result does not depend on the thread count.
+// summed serially, so the result does not depend on the thread count. A conditional
+// flow's rows are [x, y], and the result is the mean of −log p(x | y).
 double mean_nll(const Flow& f, FlowCache& cache, const Tensor& x, std::vector<Real>& scratch);
