@@ -1,0 +1,65 @@
+// npe.h — neural posterior estimation: an amortised posterior p_φ(θ | x) learned from
+// simulations (θ_i, x_i) ~ p(θ) p(x | θ), as a conditional flow over θ with context x.
+//
+//   NpeConfig cfg;  cfg.fit.trainer.method = Method::mle;          // or jeffreys, penalty
+//   Posterior post;
+//   NpeReport rep = npe_train(post, theta, x, cfg, seed);          // z-score, validate, stop early
+//   double acc;  Tensor s = posterior_sample(post, x_obs, 10000, rng, in_prior, &acc);
+//
+// As sbi's defaults (docs/sbi.md): θ and x are z-scored with the training rows' mean and
+// standard deviation (fixed maps, part of the posterior); 10 % of the simulations are held
+// out, the validation NLL is computed after every epoch, and training stops after
+// `patience` epochs without improvement, keeping the best epoch's parameters; Adam with
+// learning rate 5e-4 and gradient clipping at norm 5. The adaptive methods use the same
+// loop with their proxy (train/fit.h); their per-step terms are reported per epoch.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/prep.h"
+#include "train/fit.h"
+
+struct NpeConfig {
+    FitConfig fit;              // method, proxy, architectures, batch, samples per context,
+                                // contexts (fit.flow.context is set from x)
+    double val_frac = 0.1;      // held-out fraction of the simulations
+    long patience = 20;         // epochs without a better validation NLL before stopping
+    long max_epochs = 500;      // at most this many epochs
+    bool z_score = true;        // z-score θ and x (constant columns keep scale 1)
+};
+
+NpeConfig npe_default_config();  // sbi's defaults above, batch 200, flow 5 layers × 50 hidden
+
+// The trained posterior: the flow over z-scored θ given z-scored x, and the two maps.
+struct Posterior {
+    Flow flow;
+    Standardizer theta_z, x_z;  // empty when z_score is off
+};
+
+struct NpeReport {
+    long epochs = 0;            // epochs trained
+    long best_epoch = 0;        // the epoch whose parameters were kept (0 = before training)
+    double best_val_nll = 0;    // its validation NLL, in θ's own units (nats per simulation)
+    long steps = 0;
+    bool early_stopped = false;
+    double seconds = 0;
+    std::vector<double> val_nll;  // per epoch (index 0 = before training)
+};
+
+// Trains a posterior on the simulations (theta (n, K), x (n, C)); throws symkl::Error for
+// mismatched rows, too few simulations or non-finite values. on_epoch (optional) is called
+// after every epoch with its number and validation NLL; it returns false to stop.
+NpeReport npe_train(Posterior& post, const Tensor& theta, const Tensor& x, const NpeConfig& cfg, uint64_t seed,
+                    const std::function<bool(long epoch, double val_nll)>& on_epoch = nullptr);
+
+// n samples of p_φ(θ | x_obs) in θ's own units. Draws outside the prior's support
+// (in_support false; null: no check) are rejected and redrawn; *acceptance (when not
+// null) is the fraction accepted. Throws symkl::Error when fewer than 1 in 10⁴ draws are
+// accepted.
+Tensor posterior_sample(const Posterior& post, const Real* x_obs, int n, Rng& rng,
+                        const std::function<bool(const Real*)>& in_support, double* acceptance = nullptr);
+
+// log p_φ(θ_i | x_i) for rows of theta (n, K) and x (n, C), in θ's own units.
+std::vector<double> posterior_log_prob(const Posterior& post, const Tensor& theta, const Tensor& x);
