@@ -210,6 +210,47 @@ struct Bench {
 
 static double to_ms(double s) { return s * 1e3; }
 
+// Conditional steps at NPE's scale (sbi/npe.h defaults): θ of 5 numbers given x of 8 (the
+// slcp task's shapes), a flow of 5 couplings × 50 hidden, B = 200; the adaptive steps draw
+// 8 samples at each of 16 contexts per step.
+static void bench_conditional(Bench& b) {
+    b.header("conditional");
+    const int D = 5, C = 8, B = 200;
+    Rng rng(11);
+    Tensor train(4096, D + C);
+    for (Real& v : train.data) v = (Real)rng.normal();
+    for (const char* name : {"mle", "adaptive-ebm", "adaptive-flow"}) {
+        auto st = std::make_shared<StepState>();
+        auto flow = std::make_shared<Flow>();
+        FlowConfig fc;
+        fc.dim = D, fc.context = C, fc.layers = 5, fc.hidden = 50, fc.depth = 2;
+        flow_build(*flow, fc);
+        flow_init(*flow, rng);
+        TrainerConfig tc;
+        tc.batch = B, tc.samples = 8, tc.contexts = 16, tc.clip = 5;
+        Proxy* proxy = nullptr;
+        if (std::string(name) != "mle") {
+            tc.method = Method::jeffreys;
+            tc.dual.eps = 1.0;
+            if (std::string(name) == "adaptive-flow") {
+                st->proxy.kind = ProxyKind::flow;
+                flow_build(st->proxy.flow, fc);
+                flow_init(st->proxy.flow, rng);
+            } else {
+                EBMConfig ec;
+                ec.dim = D, ec.context = C, ec.hidden = 64, ec.depth = 2;
+                st->proxy.kind = ProxyKind::ebm;
+                ebm_build(st->proxy.ebm, ec);
+                ebm_init(st->proxy.ebm, rng);
+            }
+            proxy = &st->proxy;
+        }
+        trainer_init(st->t, tc, *flow, proxy, nullptr);
+        b.row("conditional", std::string(name) + " step", "D=5 C=8 K=5 H=50 B=200 (16x8)",
+              [st, flow, &train, &rng]() { train_step(st->t, train, rng); }, "ms", to_ms);
+    }
+}
+
 // kinds: the names of the step kinds to time; empty: all.
 static void bench_steps(Bench& b, const std::vector<const ModelScale*>& scales,
                         const std::vector<std::string>& kinds) {
@@ -402,7 +443,7 @@ static void write_csv(const Bench& b, const std::string& path) {
 
 static int usage() {
     std::fprintf(stderr,
-                 "usage: symkl_bench [--threads 1,2] [--repeats N] [--only steps,throughput,matmul,sweep]\n"
+                 "usage: symkl_bench [--threads 1,2] [--repeats N] [--only steps,conditional,throughput,matmul,sweep]\n"
                  "                   [--scale small|large] [--kinds mle,adaptive-ebm,adaptive-flow,wgan]\n"
                  "                   [--csv PATH|-] [--svg PATH]\n");
     return 2;
@@ -428,7 +469,7 @@ int main(int argc, char** argv) {
     b.threads = {1};
 #endif
     std::vector<std::string> kinds;  // step kinds; empty: all
-    std::string only = "steps,throughput,matmul", scale, csv = std::string("bench/results-") + SYMKL_REAL_NAME + ".csv",
+    std::string only = "steps,conditional,throughput,matmul", scale, csv = std::string("bench/results-") + SYMKL_REAL_NAME + ".csv",
                 svg;
     for (int i = 1; i < argc; i++) {
         const std::string a = argv[i];
@@ -467,6 +508,7 @@ int main(int argc, char** argv) {
     std::printf("symkl bench: Real = %s, %s, kernels: %s\n", SYMKL_REAL_NAME, omp, matmul_version());
     std::printf("median of %d runs after one warm-up; columns: thread counts\n", b.repeats);
     if (want("steps")) bench_steps(b, scales, kinds);
+    if (want("conditional")) bench_conditional(b);
     if (want("throughput")) bench_throughput(b, scales);
     if (want("matmul")) bench_matmul(b, scales);
     if (want("sweep")) bench_sweep(b);
