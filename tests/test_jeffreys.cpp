@@ -295,6 +295,14 @@ TEST_CASE("psi-step: gradient of R̂ + λĜ, both proxies, including log Ẑ", "
     }
 }
 
+// The samples' contexts: K blocks of m rows, block c at the context of data row c.
+static std::vector<Real> block_contexts(const std::vector<Real>& y, int C, int K, int m) {
+    std::vector<Real> ys((size_t)K * m * C);
+    for (int j = 0; j < K * m; j++)
+        for (int k = 0; k < C; k++) ys[(size_t)j * C + k] = y[(size_t)(j / m) * C + k];
+    return ys;
+}
+
 // Conditional models: K context blocks of m samples each, every block at the context of
 // data row c; the EBM's log Ẑ(y_c) per block, differentiated through each block's own
 // self-normalised weights.
@@ -315,9 +323,7 @@ TEST_CASE("theta-step, conditional: gradient of F̂ + R̂ with contexts, both pr
         jeffreys_work_init(w, D, B, M);
         Rng rng(48);
         std::vector<Real> x = random_vec((size_t)B * D, rng, 2.0), z = random_vec((size_t)M * D, rng, 1.5);
-        std::vector<Real> y = random_vec((size_t)B * C, rng, 2.0), ys((size_t)M * C);
-        for (int j = 0; j < M; j++)
-            for (int k = 0; k < C; k++) ys[(size_t)j * C + k] = y[(size_t)(j / m) * C + k];
+        std::vector<Real> y = random_vec((size_t)B * C, rng, 2.0), ys = block_contexts(y, C, K, m);
         Contexts ctx;
         ctx.data = y.data(), ctx.samples = ys.data(), ctx.blocks = K;
         auto loss = [&]() {
@@ -349,9 +355,7 @@ TEST_CASE("psi-step, conditional: gradient of R̂ + λĜ through per-context log
             jeffreys_work_init(w, D, B, M);
             Rng rng(57);
             std::vector<Real> x = random_vec((size_t)B * D, rng, 2.0), xs = random_vec((size_t)M * D, rng, 2.0);
-            std::vector<Real> y = random_vec((size_t)B * C, rng, 2.0), ys((size_t)M * C);
-            for (int j = 0; j < M; j++)
-                for (int k = 0; k < C; k++) ys[(size_t)j * C + k] = y[(size_t)(j / m) * C + k];
+            std::vector<Real> y = random_vec((size_t)B * C, rng, 2.0), ys = block_contexts(y, C, K, m);
             std::vector<Real> logp_s = random_vec(M, rng, 3.0);
             Contexts ctx;
             ctx.data = y.data(), ctx.samples = ys.data(), ctx.blocks = K;
