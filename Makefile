@@ -154,7 +154,7 @@ EXAMPLES := $(EXAMPLE_SRC:examples/%.cpp=$(BUILD)/example_%)
 .PHONY: all run test test-build bench bench-compare debug clean catch2 check-determinism data experiments experiments-quick \
         check-layers check-readme-demo fuzz fuzz-build fuzz-seeds
 
-all: $(BIN) $(BENCH) $(EXAMPLES) $(BUILD)/tabular_study
+all: $(BIN) $(BENCH) $(EXAMPLES) $(BUILD)/tabular_study $(BUILD)/conditional_study
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -192,6 +192,8 @@ endif
 
 # The study of docs/method.md §9: flows on a small CSV, test NLL at the best-validation step.
 $(BUILD)/tabular_study: $(BUILD)/obj/tools/tabular_study.o $(TOOLS) $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
+$(BUILD)/conditional_study: $(BUILD)/obj/tools/conditional_study.o $(TOOLS) $(LIB)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS)
 
 # The tests find the CLI binary through this define (they run it to check exit codes).
