@@ -57,6 +57,7 @@ CHECKS   ?= 0
 OPT      ?= -O2
 DEBUG_INFO ?= -g
 TEST_OPT ?= -O0
+TEST_SHARDS ?= $(shell nproc 2>/dev/null || echo 1)
 
 CXXFLAGS := -std=c++17 -ffp-contract=off -fno-math-errno -fopenmp-simd $(OPT) $(DEBUG_INFO) -Wall -Wextra -Wpedantic -Wshadow -Isrc -MMD -MP
 LDFLAGS  :=
@@ -218,7 +219,9 @@ catch2:
 	  fi; \
 	fi
 
-# Runs every test case but the hidden ones ([.slow]: run them with build/symkl_tests "[slow]");
+# Runs every test case but the hidden ones ([.slow]: run them with build/symkl_tests "[slow]"),
+# in TEST_SHARDS processes side by side (default: the number of cores; each takes every
+# k-th test case, and the logs follow one another in build/test.log);
 # tests that need double precision are skipped in the float build. TEST_ARGS narrows the
 # run further (a Catch2 test spec, ANDed with the above: TEST_ARGS='~[cli]').
 # The last line is the plain count "symkl: N passed, N failed[, N skipped]".
@@ -229,12 +232,20 @@ test: $(BIN) $(TESTS)
 	@filter='~[.]'; skipped=0; \
 	if [ "$(REAL)" = float ]; then filter='~[double] ~[.]'; \
 	  skipped=$$(./$(TESTS) --list-test-names-only '[double]' | grep -c . ); fi; \
-	./$(TESTS) "$$filter" $(TEST_ARGS) 2>&1 | tee $(BUILD)/test.log; status=$${PIPESTATUS[0]}; \
-	summary=$$(grep -E '^(All tests passed|test cases:)' $(BUILD)/test.log | tail -n 1); \
-	if [[ "$$summary" =~ ^All\ tests\ passed.*in\ ([0-9]+)\ test\ case ]]; then passed=$${BASH_REMATCH[1]}; failed=0; \
-	elif [[ "$$summary" =~ ([0-9]+)\ passed.*\|\ ([0-9]+)\ failed ]]; then passed=$${BASH_REMATCH[1]}; failed=$${BASH_REMATCH[2]}; \
-	elif [[ "$$summary" =~ test\ cases:\ *([0-9]+).*\|\ *([0-9]+)\ failed ]]; then passed=$$(( $${BASH_REMATCH[1]} - $${BASH_REMATCH[2]} )); failed=$${BASH_REMATCH[2]}; \
-	else passed=0; failed=1; fi; \
+	./$(TESTS) --list-test-names-only "$$filter" $(TEST_ARGS) | grep . | sed -e 's/[],[\\]/\\&/g' > $(BUILD)/tests.list; \
+	n=$$(grep -c . $(BUILD)/tests.list); k=$(TEST_SHARDS); [ "$$k" -ge 1 ] 2>/dev/null || k=1; [ "$$n" -lt "$$k" ] && k=$$n; \
+	pids=(); for ((s = 0; s < k; s++)); do \
+	  awk -v k=$$k -v s=$$s '(NR - 1) % k == s' $(BUILD)/tests.list > $(BUILD)/tests.$$s; \
+	  ./$(TESTS) -f $(BUILD)/tests.$$s > $(BUILD)/test.$$s.log 2>&1 & pids+=($$!); done; \
+	status=0; for p in "$${pids[@]}"; do wait $$p || status=1; done; \
+	passed=0; failed=0; : > $(BUILD)/test.log; \
+	if [ "$$n" = 0 ]; then echo "no test case matches the filter"; status=1; failed=1; fi; \
+	for ((s = 0; s < k; s++)); do cat $(BUILD)/test.$$s.log | tee -a $(BUILD)/test.log; \
+	  summary=$$(grep -E '^(All tests passed|test cases:)' $(BUILD)/test.$$s.log | tail -n 1); \
+	  if [[ "$$summary" =~ ^All\ tests\ passed.*in\ ([0-9]+)\ test\ case ]]; then passed=$$((passed + $${BASH_REMATCH[1]})); \
+	  elif [[ "$$summary" =~ ([0-9]+)\ passed.*\|\ ([0-9]+)\ failed ]]; then passed=$$((passed + $${BASH_REMATCH[1]})); failed=$$((failed + $${BASH_REMATCH[2]})); \
+	  elif [[ "$$summary" =~ test\ cases:\ *([0-9]+).*\|\ *([0-9]+)\ failed ]]; then passed=$$((passed + $${BASH_REMATCH[1]} - $${BASH_REMATCH[2]})); failed=$$((failed + $${BASH_REMATCH[2]})); \
+	  else failed=$$((failed + 1)); fi; done; \
 	if [ "$$status" != 0 ] && [ "$$failed" = 0 ]; then failed=1; fi; \
 	line="symkl: $$passed passed, $$failed failed"; \
 	if [ "$$skipped" != 0 ]; then line="$$line, $$skipped skipped"; fi; \
