@@ -13,6 +13,7 @@
 // learning rate 5e-4 and gradient clipping at norm 5. The adaptive methods use the same
 // loop with their proxy (train/fit.h); their per-step terms are reported per epoch.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -20,6 +21,7 @@
 
 #include "data/prep.h"
 #include "train/fit.h"
+#include "train/select.h"
 
 struct NpeConfig {
     FitConfig fit;              // method, proxy, architectures, batch, samples per context,
@@ -46,6 +48,20 @@ struct NpeReport {
     bool early_stopped = false;
     double seconds = 0;
     std::vector<double> val_nll;  // per epoch (index 0 = before training)
+    long steps_per_epoch = 0;   // ⌈fit rows / batch⌉
+    long n_fit = 0, n_val = 0;  // simulations that trained, and held out
+    const char* bad = nullptr;  // a non-finite term ended the run: which (train/train.h)
+    long bad_step = 0;
+};
+
+// One epoch's record: its validation NLL and the means over its steps of the method's
+// terms (NaN where the method has none). val_nll, F and G are in θ's own units (the
+// z-scoring's log-det added); R and λ are unchanged by it.
+struct NpeEpoch {
+    long epoch = 0;             // 1, 2, ... (0: before training, with NaN terms)
+    double val_nll = NAN;
+    double F = NAN, R = NAN, G = NAN, lambda = NAN;
+    bool improved = false;      // a new best validation NLL
 };
 
 // Trains a posterior on the simulations (theta (n, K), x (n, C)); throws symkl::Error for
@@ -53,6 +69,19 @@ struct NpeReport {
 // after every epoch with its number and validation NLL; it returns false to stop.
 NpeReport npe_train(Posterior& post, const Tensor& theta, const Tensor& x, const NpeConfig& cfg, uint64_t seed,
                     const std::function<bool(long epoch, double val_nll)>& on_epoch = nullptr);
+
+// The same, reporting every epoch's record (epoch 0 included) to on_epoch (optional),
+// which returns false to stop. A step with a non-finite term ends the run: the report's
+// `bad` names it, and the best epoch so far is kept.
+NpeReport npe_train_log(Posterior& post, const Tensor& theta, const Tensor& x, const NpeConfig& cfg, uint64_t seed,
+                        const std::function<bool(const NpeEpoch&)>& on_epoch);
+
+// The rows [θ, x] (original units) npe_train fits on and holds out for this seed and
+// fraction: the z-scoring maps are the fit rows' means and standard deviations.
+// npe_train draws from streams of Rng(seed ^ kNpeSeedSalt), not from Rng(seed) itself,
+// which `symkl sbi train` simulates with.
+const uint64_t kNpeSeedSalt = 0x6e70655f73656564ULL;
+ValSplit npe_validation_split(const Tensor& theta, const Tensor& x, double val_frac, uint64_t seed);
 
 // n samples of p_φ(θ | x_obs) in θ's own units. Draws outside the prior's support
 // (in_support false; null: no check) are rejected and redrawn; *acceptance (when not
