@@ -295,6 +295,7 @@ experiments: $(BIN)
 
 experiments-quick: $(BIN)
 	./$(BIN) experiment all --quick --out runs/experiments-quick
+	./$(BIN) experiment E5 --quick --out runs/experiments-quick
 
 data: $(BIN)
 	@for d in $(TOY_SETS); do ./$(BIN) generate --data $$d --n 500 --seed 1 --out data/$$d.csv; done

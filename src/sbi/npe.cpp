@@ -18,7 +18,7 @@ NpeConfig npe_default_config() {
     f.trainer.clip = 5;         // sbi's clip_max_norm
     f.trainer.contexts = 16;    // the adaptive methods: context blocks per step ...
     f.trainer.samples = 8;      // ... and samples of p_φ(θ | x) for each
-    f.trainer.proxy_adam.lr = 5e-4;
+    f.trainer.proxy_adam.lr = 1.5e-3; // 3 x the flow's: the proxy must keep up (docs/method.md §10)
     f.lr = 5e-4;                // sbi's learning_rate
     f.flow.layers = 5, f.flow.hidden = 50, f.flow.depth = 2, f.flow.act = Act::relu, f.flow.embed = 0;
     f.proxy_flow = f.flow;
