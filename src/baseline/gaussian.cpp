@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "baseline/grid.h"
 #include "tensor/error.h"
 
 static const double kLog2Pi = 1.8378770664093454836;
@@ -96,11 +97,7 @@ void gaussian_log_prob(double* out, const Gaussian& g, const Tensor& x) {
 }
 
 double gaussian_nll(const Gaussian& g, const Tensor& x) {
-    std::vector<double> lp((size_t)x.rows);
-    gaussian_log_prob(lp.data(), g, x);
-    double s = 0;
-    for (double v : lp) s += v;
-    return -s / x.rows;
+    return baseline_mean_nll(x, [&](double* out, const Tensor& rows) { gaussian_log_prob(out, g, rows); });
 }
 
 void gaussian_sample(Tensor& out, const Gaussian& g, int n, Rng& rng) {

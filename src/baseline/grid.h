@@ -33,3 +33,14 @@ Tensor fold_rows(const Tensor& x, int k, int fold, bool keep);
 // The index of the first lowest score; throws symkl::Error("<what>: no value of the grid
 // gives a finite validation NLL ...") when none is finite.
 size_t grid_best(const std::vector<GridPoint>& points, const std::string& what);
+
+// −(1/n) Σ_i log p(x_i) over the rows of x, for a baseline's log_prob(out, x) that writes one
+// log-density per row (summed in row order).
+template <class LogProb>
+double baseline_mean_nll(const Tensor& x, LogProb log_prob) {
+    std::vector<double> lp((size_t)x.rows);
+    log_prob(lp.data(), x);
+    double s = 0;
+    for (double v : lp) s += v;
+    return -s / x.rows;
+}

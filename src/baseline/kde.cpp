@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "baseline/grid.h"
 #include "tensor/error.h"
 
 static const double kLog2Pi = 1.8378770664093454836;
@@ -81,11 +82,7 @@ static void log_probs(double* out, const Tensor& centres, const std::vector<doub
 void kde_log_prob(double* out, const KDE& k, const Tensor& x) { log_probs(out, k.centres, k.scale, x, &k.h, 1); }
 
 double kde_nll(const KDE& k, const Tensor& x) {
-    std::vector<double> lp((size_t)x.rows);
-    kde_log_prob(lp.data(), k, x);
-    double s = 0;
-    for (double v : lp) s += v;
-    return -s / x.rows;
+    return baseline_mean_nll(x, [&](double* out, const Tensor& rows) { kde_log_prob(out, k, rows); });
 }
 
 void kde_sample(Tensor& out, const KDE& k, int n, Rng& rng) {
