@@ -10,8 +10,8 @@
 #   make bench-compare  the MLE, adaptive (EBM) and WGAN-GP steps in PyTorch, side by side
 #                     (needs python3-torch)
 #   make debug        tests under AddressSanitizer + UBSan, in build/san/
-#   make experiments  the experiments of docs/results.md (E1, E2, E3, E4; about an hour on 2
-#                     cores), runs in runs/experiments/, tables and figures copied to docs/results/
+#   make experiments  the experiments of docs/results.md (E1-E4, about an hour on 2 cores; E5 as
+#                     E5_ARGS says), runs in runs/experiments/, tables and figures copied to docs/results/
 #   make experiments-quick  the same with --quick (a smoke test of about a minute)
 #   make data         regenerate the CSV copies in data/
 #   make check-layers the core library includes nothing from io/, plot/, app/ or cli/
