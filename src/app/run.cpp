@@ -157,6 +157,7 @@ static RunResult run_baseline(const RunSettings& s, const Dataset& d, const Tens
     const bool gauss = s.trainer.method == Method::gaussian;
     RunResult res;
     res.n_val = val.rows;
+    res.has_test = d.test.rows > 0;
     res.param = gauss ? "alpha" : "h";
     GridChoice c;
     try {
@@ -181,10 +182,10 @@ static RunResult run_baseline(const RunSettings& s, const Dataset& d, const Tens
         const GridPoint& p = c.points[i];
         Metrics mt;
         mt.train_nll = p.train_nll;
-        mt.test_nll = INFINITY;
+        mt.test_nll = d.test.rows ? INFINITY : NAN;  // --test-frac 0: no test rows
         mt.fwd_kl = mt.rev_kl = mt.jeffreys = NAN;
-        if (gauss && gaussian_from_moments_of(g, d.train, p.value)) mt.test_nll = gaussian_nll(g, d.test);
-        if (!gauss) kde_fit(k, d.train, p.value), mt.test_nll = kde_nll(k, d.test);
+        if (d.test.rows && gauss && gaussian_from_moments_of(g, d.train, p.value)) mt.test_nll = gaussian_nll(g, d.test);
+        if (d.test.rows && !gauss) kde_fit(k, d.train, p.value), mt.test_nll = kde_nll(k, d.test);
         if (has_fwd) mt.fwd_kl = mean_logpi + mt.test_nll;
         metrics += csv_format(p.value) + "," + csv_format(p.train_nll) + "," + csv_format(p.val_nll) + "," +
                    csv_format(mt.test_nll) + "," + csv_format(mt.fwd_kl) + "," + (i == c.best ? "1" : "0") + "\n";
@@ -279,6 +280,7 @@ RunResult run_training(RunSettings s) {
     RunResult res;
     Dataset d = load_dataset(s.data, s.seed, "symkl train");
     const long n_rows = d.train.rows;  // before the validation rows are held out
+    res.has_test = d.test.rows > 0;
     Tensor val = hold_out_validation(s, d);
     const DataPrep prep = prepare_data(d, val, s);  // --dequantize, --standardize (app/data_prep.h)
     const bool validate = val.rows > 0;
@@ -454,9 +456,10 @@ RunResult run_training(RunSettings s) {
     return res;
 }
 
-void print_metrics(const char* label, const Metrics& m) {
+void print_metrics(const char* label, const Metrics& m, bool test) {
     // 6 significant digits: KLs near 0 keep theirs (metrics.csv has every digit)
-    std::printf("%-18s train NLL %-8.6g   test NLL %.6g", label, m.train_nll, m.test_nll);
+    if (!test) std::printf("%-18s train NLL %.6g", label, m.train_nll);
+    else std::printf("%-18s train NLL %-8.6g   test NLL %.6g", label, m.train_nll, m.test_nll);
     if (std::isfinite(m.fwd_kl)) std::printf("   fwd KL %.6g", m.fwd_kl);
     if (std::isfinite(m.rev_kl)) std::printf("   rev KL %.6g   Jeffreys %.6g", m.rev_kl, m.jeffreys);
     std::printf("\n");

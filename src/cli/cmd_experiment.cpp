@@ -88,6 +88,7 @@ int cmd_experiment(int argc, char** argv) {
     }
     RunSettings check;
     read_training_options(a, check);  // bad options fail here, before any run
+    if (check.data.test_frac == 0) a.fail("--test-frac", "must be above 0 here: the tables compare test NLLs");
     const bool quick = a.on("--quick");
     const std::string out = a.str("--out");
     if (out.empty()) a.fail("--out", "must not be empty");

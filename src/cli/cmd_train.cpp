@@ -112,26 +112,26 @@ static int report(const RunSettings& s, const RunResult& r) {
                     r.cross_validated ? "5-fold cross-validation on the training rows (no validation rows)"
                                       : "the validation NLL");
         std::snprintf(label, sizeof label, "model:");
-        print_metrics(label, r.selected);
+        print_metrics(label, r.selected, r.has_test);
         if (!r.cross_validated) std::printf("%-18s val NLL %s\n", "", g6(r.selected_val_nll).c_str());
         std::printf("outputs in %s/ (metrics.csv: one row per value of %s, model.safetensors, config.json)\n",
                     s.out.c_str(), r.param.c_str());
         return 0;
     }
     std::snprintf(label, sizeof label, "final (step %ld):", r.steps_done);
-    print_metrics(label, r.last);
+    print_metrics(label, r.last, r.has_test);
     std::snprintf(label, sizeof label, "best (step %ld):", r.best_step);
-    print_metrics(label, r.best);
+    if (r.has_test) print_metrics(label, r.best);  // the lowest test NLL: none without test rows
     if (r.n_val > 0) {
         std::snprintf(label, sizeof label, "selected (step %ld):", r.selected_step);
-        print_metrics(label, r.selected);
+        print_metrics(label, r.selected, r.has_test);
         std::printf("%-18s val NLL %s (lowest of %ld validation rows; model.safetensors is this step, "
                     "model-last.safetensors the last)\n", "", g6(r.selected_val_nll).c_str(), r.n_val);
         if (r.early_stopped)
             std::printf("stopped early at step %ld: no lower validation NLL in %ld validations (--patience)\n",
                         r.steps_done, s.patience);
     }
-    if (r.dim > 0 && r.dequantized == r.dim)  // every column discrete: the usual unit for images
+    if (r.dim > 0 && r.dequantized == r.dim && r.has_test)  // every column discrete: the usual unit for images
         std::printf("bits per dimension (test NLL / (D ln 2), D = %d, dequantised data): final %.4f, best %.4f, selected %.4f\n",
                     r.dim, r.last.test_nll / (r.dim * std::log(2.0)), r.best.test_nll / (r.dim * std::log(2.0)),
                     r.selected.test_nll / (r.dim * std::log(2.0)));
