@@ -317,7 +317,7 @@ RunResult run_training(RunSettings s) {
     const Json config_json = settings_json(s, facts);
     const std::string config = json_write(config_json, JsonStyle::Pretty) + "\n";
     const std::string state_path = s.out + "/state.safetensors";
-    uint32_t data_crc = rows_crc(val, rows_crc(d.test, rows_crc(d.train, 0)));
+    const uint32_t data_crc = rows_crc(val, rows_crc(d.test, rows_crc(d.train, 0)));
     RunState saved;
     if (s.resume) saved = resume_check(s, state_path, m, validate, config_json, data_crc);
     else prepare_out(s, config);
