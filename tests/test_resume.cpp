@@ -113,6 +113,27 @@ TEST_CASE("resume: a CSV run with validation keeps its model selection across th
     CHECK_THAT(r.out, Catch::Contains("selected (step 10)"));
 }
 
+TEST_CASE("resume: a run cut short continues to the steps of its config.json", "[cli][resume]") {
+    // A 30-step run stopped after its log at step 20 has the files of a 20-step run but for
+    // config.json, which says 30: --resume without --steps finishes it.
+    TempDir t;
+    const std::string args = "--method jeffreys --proxy flow --proxy-layers 2 --proxy-hidden 8 " + std::string(TINY);
+    const std::string full = t / "full", cut = t / "cut";
+    REQUIRE(run_cli("train " + args + " --steps 30 --out " + full).code == 0);
+    REQUIRE(run_cli("train " + args + " --steps 20 --out " + cut).code == 0);
+    std::string cfg = slurp(cut + "/config.json");
+    const size_t at = cfg.find("\"steps\": 20,");
+    REQUIRE(at != std::string::npos);
+    t.put("cut/config.json", cfg.replace(at, 12, "\"steps\": 30,"));
+    const Run r = run_cli("train --resume " + cut + " --quiet");
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    for (const char* f : {"metrics.csv", "model.safetensors", "proxy.safetensors", "config.json"}) {
+        INFO(f);
+        CHECK(slurp(full + "/" + f) == slurp(cut + "/" + f));
+    }
+}
+
 TEST_CASE("resume: what cannot be continued is refused in one line with exit 2", "[cli][resume]") {
     TempDir t;
     const std::string dir = t / "run", tiny = TINY;
