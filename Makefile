@@ -221,7 +221,8 @@ catch2:
 
 # Runs every test case but the hidden ones ([.slow]: run them with build/symkl_tests "[slow]"),
 # in TEST_SHARDS processes side by side (default: the number of cores; each takes every
-# k-th test case, and the logs follow one another in build/test.log);
+# k-th test case, and the logs follow one another in build/test.log, without Catch2's long
+# "Filters:" line of test names);
 # tests that need double precision are skipped in the float build. TEST_ARGS narrows the
 # run further (a Catch2 test spec, ANDed with the above: TEST_ARGS='~[cli]').
 # The last line is the plain count "symkl: N passed, N failed[, N skipped]".
@@ -240,7 +241,7 @@ test: $(BIN) $(TESTS)
 	status=0; for p in "$${pids[@]}"; do wait $$p || status=1; done; \
 	passed=0; failed=0; : > $(BUILD)/test.log; \
 	if [ "$$n" = 0 ]; then echo "no test case matches the filter"; status=1; failed=1; fi; \
-	for ((s = 0; s < k; s++)); do cat $(BUILD)/test.$$s.log | tee -a $(BUILD)/test.log; \
+	for ((s = 0; s < k; s++)); do grep -v '^Filters: ' $(BUILD)/test.$$s.log | tee -a $(BUILD)/test.log; \
 	  summary=$$(grep -E '^(All tests passed|test cases:)' $(BUILD)/test.$$s.log | tail -n 1); \
 	  if [[ "$$summary" =~ ^All\ tests\ passed.*in\ ([0-9]+)\ test\ case ]]; then passed=$$((passed + $${BASH_REMATCH[1]})); \
 	  elif [[ "$$summary" =~ ([0-9]+)\ passed.*\|\ ([0-9]+)\ failed ]]; then passed=$$((passed + $${BASH_REMATCH[1]})); failed=$$((failed + $${BASH_REMATCH[2]})); \

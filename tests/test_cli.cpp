@@ -497,7 +497,7 @@ TEST_CASE("cli: train --config repeats a run byte for byte; a bad config names f
 TEST_CASE("cli: experiment names its choices; a tiny E3 writes its tables and figures", "[cli]") {
     Run r = run("experiment");
     CHECK(r.code == 2);
-    CHECK_THAT(r.out, Catch::Contains("E1, E2, E3, E4 or all"));
+    CHECK_THAT(r.out, Catch::Contains("E1, E2, E3, E4, E5 or all"));
     r = run("experiment E9");
     CHECK(r.code == 2);
     CHECK_THAT(r.out, Catch::Contains("unknown experiment 'E9'"));

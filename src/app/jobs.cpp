@@ -10,6 +10,7 @@
 #include <numeric>
 #include <thread>
 
+#include "app/progress.h"
 #include "tensor/error.h"
 
 int run_jobs(std::vector<Job>& jobs, long jobs_n, long threads, bool quiet, RunResult (*train)(RunSettings)) {
@@ -25,6 +26,10 @@ int run_jobs(std::vector<Job>& jobs, long jobs_n, long threads, bool quiet, RunR
     std::mutex print_mutex;
     size_t done = 0;
     int failures = 0;
+    Progress progress;  // runs done of all, with an ETA once the rate is stable (app/progress.h)
+    progress.unit = "run";
+    progress.begin((long)jobs.size(), quiet);
+    progress.observe(0, 0.0);  // the rate counts from the start: the first run's time is work too
     auto worker = [&]() {
         for (size_t k; (k = next++) < order.size();) {
             Job& j = jobs[order[k]];
@@ -39,6 +44,7 @@ int run_jobs(std::vector<Job>& jobs, long jobs_n, long threads, bool quiet, RunR
             std::lock_guard<std::mutex> lock(print_mutex);
             done++;
             failures += j.r.exit_code != 0;
+            progress.clear();
             if (j.r.exit_code)
                 std::fprintf(stderr, "[%zu/%zu] %s: FAILED: %s\n", done, jobs.size(), j.label.c_str(), j.r.error.c_str());
             else if (!quiet) {
@@ -53,11 +59,14 @@ int run_jobs(std::vector<Job>& jobs, long jobs_n, long threads, bool quiet, RunR
                 std::fprintf(stderr, "[%zu/%zu] %s: %s%s (%.0f s)\n", done, jobs.size(), j.label.c_str(), what, jef.c_str(),
                              j.seconds);
             }
+            if (done < jobs.size()) progress.update((long)done, "");
         }
     };
     std::vector<std::thread> pool;
     for (long w = 0; w < workers; w++) pool.emplace_back(worker);
     for (std::thread& th : pool) th.join();
+    progress.clear();
+    if (!quiet) std::fprintf(stderr, "%s\n", progress.done_line(progress.elapsed()).c_str());
     return failures;
 }
 

@@ -28,7 +28,8 @@ struct Job {
 // Trains every job with `train` on min(jobs_n, jobs.size()) workers; `threads` is the
 // total thread budget (0 = the cores), shared among the workers. Prints one line per
 // finished run on stderr ("[12/40] label: test NLL 3.21, Jeffreys 0.95 (14 s)") unless
-// quiet, and every failure in any case. A run that throws symkl::Error gets exit code 2
+// quiet, and every failure in any case; between them an overall line (runs done, ETA:
+// app/progress.h), and at the end "done: 40 runs in 5m12s". A run that throws symkl::Error gets exit code 2
 // and the message. Returns the number of failed runs.
 int run_jobs(std::vector<Job>& jobs, long jobs_n, long threads, bool quiet, RunResult (*train)(RunSettings));
 

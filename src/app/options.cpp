@@ -112,7 +112,7 @@ const Option TABLE[] = {
      nullptr, [](const RunFacts& f) { return (double)f.n_train; }, Scope::shared, true},
     {"--n-test", "N", "10000", "test points drawn for generated data", "n_test", INT, 2, 1e8, nullptr,
      [](S& s, const V& v) { s.data.n_test = v.integer; }, [](const S& s) { return std::to_string(s.data.n_test); }, toy_on, nullptr, Scope::shared, true},
-    {"--test-frac", "F", "0.2", "fraction of CSV rows held out for testing", "test_frac", REAL, 0, 0.9, nullptr,
+    {"--test-frac", "F", "0.2", "fraction of CSV rows held out for testing (0: none, and no test NLL: metrics.csv's test_nll is nan)", "test_frac", REAL, 0, 0.9, nullptr,
      [](S& s, const V& v) { s.data.test_frac = v.num; }, [](const S& s) { return num(s.data.test_frac); }, csv_on, nullptr, Scope::shared, true},
     {"--columns", "LIST", "all", "CSV columns to use: names, numbers from 1 or ranges A-B, comma-separated; '-NAME' leaves one out (-label: all but label)",
      "columns", Kind::text, 0, 0, nullptr,

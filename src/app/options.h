@@ -28,6 +28,7 @@ struct RunSettings : FitConfig {
     bool quiet = false;
     bool figures = true;              // draw density.png, samples.svg (2-D) and the learning curves
     bool force = false;               // --out may hold another run: replace its files
+    bool resume = false;              // continue the run in out from its state.safetensors (app/resume.h)
     std::string label;                // prefix of progress lines ("" for a single run)
     // validation and model selection (train/select.h)
     std::optional<double> val_frac;   // of the training rows; automatic: resolved_val_frac

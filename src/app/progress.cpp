@@ -9,6 +9,7 @@ void Progress::begin(long total_steps, bool quiet_) {
     quiet = quiet_;
     tty = isatty(fileno(stderr));
     next_line = 0;
+    drawn = false;
     rate = 0, windows = 0, window_t = -1, window_step = first_step = 0, first_t = 0;
     start = last_draw = std::chrono::steady_clock::now();
 }
@@ -41,18 +42,23 @@ bool Progress::eta_ready(long step, double t) const {
 
 std::string Progress::line(long step, double t, const std::string& text) const {
     char buf[320];
-    int n = std::snprintf(buf, sizeof buf, "step %ld/%ld  %s", step, total, text.c_str());
+    const bool steps = unit == "step";
+    int n = steps ? std::snprintf(buf, sizeof buf, "step %ld/%ld  %s", step, total, text.c_str())
+                  : std::snprintf(buf, sizeof buf, "%s %ld/%ld%s%s", unit.c_str(), step, total, text.empty() ? "" : "  ",
+                                  text.c_str());
     auto add = [&](const std::string& s) {
         if (n >= 0 && n < (int)sizeof buf) n += std::snprintf(buf + n, sizeof buf - n, "%s", s.c_str());
     };
     char r[64];
-    if (step >= total) {
+    if (step >= total && !steps) {
+        add("  took " + fmt_time(t));
+    } else if (step >= total) {
         // the whole run's mean rate, from the first step
         if (t > first_t && step > first_step)
             std::snprintf(r, sizeof r, "  %.1f steps/s", (step - first_step) / (t - first_t)), add(r);
         add("  took " + fmt_time(t));
     } else if (windows > 0) {
-        std::snprintf(r, sizeof r, "  %.1f steps/s", rate), add(r);
+        if (steps) std::snprintf(r, sizeof r, "  %.1f steps/s", rate), add(r);
         if (eta_ready(step, t)) add("  eta " + fmt_time((total - step) / rate));
     }
     return buf;
@@ -74,9 +80,22 @@ void Progress::update(long step, const std::string& text) {
     const std::string s = line(step, elapsed, text);
     if (tty) std::fprintf(stderr, "\r\033[K%s", s.c_str());
     else std::fprintf(stderr, "%s\n", s.c_str());
+    drawn = tty;
     std::fflush(stderr);
 }
 
 void Progress::end() {
     if (!quiet && tty) std::fprintf(stderr, "\n");
+    drawn = false;
 }
+
+void Progress::clear() {
+    if (!quiet && drawn) std::fprintf(stderr, "\r\033[K");
+    drawn = false;
+}
+
+std::string Progress::done_line(double t) const {
+    return "done: " + std::to_string(total) + " " + unit + (total == 1 ? "" : "s") + " in " + fmt_time(t);
+}
+
+double Progress::elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }

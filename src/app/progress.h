@@ -8,6 +8,10 @@
 // and smoothed by an exponential moving average, rate ← 0.3·window + 0.7·rate. The ETA,
 // (total − step) / rate, is shown only once it is stable: after two windows, and after
 // 3% of the run or 3 seconds, whichever comes first. Before that the line has no ETA.
+//
+// The same line counts other units: `compare` and `experiment` count runs ("run 3/24 ...
+// eta 4m10s", no rate: a run takes seconds), between the lines of the finished runs, and
+// end with "done: 24 runs in 5m12s".
 #pragma once
 #include <chrono>
 #include <string>
@@ -15,6 +19,8 @@
 struct Progress {
     long total = 0;
     bool tty = false, quiet = false;
+    std::string unit = "step";  // what is counted; "step" lines also show the rate
+    bool drawn = false;         // a terminal line is on screen (clear() removes it)
     long next_line = 0;  // non-terminal: the step at which the next line is due
     std::chrono::steady_clock::time_point start, last_draw;
 
@@ -30,6 +36,11 @@ struct Progress {
     // `text` is appended after "step i/N" (e.g. "loss 3.21")
     void update(long step, const std::string& text);
     void end();
+    // Removes the redrawn line from a terminal, so that another line can be printed there.
+    void clear();
+    // The last line: "done: 24 runs in 5m12s" (total units, t seconds after begin()).
+    std::string done_line(double t) const;
+    double elapsed() const;  // seconds since begin()
 
     // The clock-free core of update(), for tests: record that `step` was reached t
     // seconds after begin(), and the line update() would print then.

@@ -10,11 +10,13 @@
 #include "app/data_prep.h"
 #include "app/files.h"
 #include "app/progress.h"
+#include "app/resume.h"
 #include "io/text.h"
 #include "io/checkpoint.h"
 #include "io/csv.h"
 #include "io/file.h"
 #include "io/json.h"
+#include "io/safetensors.h"
 #include "plot/figures.h"
 #include "plot/metrics_file.h"
 #include "tensor/error.h"
@@ -36,7 +38,7 @@ std::string figure_subject(const RunSettings& s) {
 bool is_run_file(const std::string& name) {
     static const char* const FILES[] = {"config.json", "metrics.csv", "proxy.safetensors", "proxy-last.safetensors",
                                         "density.png", "samples.svg", "pairs.svg",         "nll.svg",
-                                        "kl.svg",      "lambda.svg"};
+                                        "kl.svg",      "lambda.svg",  "state.safetensors"};
     for (const char* f : FILES)
         if (name == f) return true;
     const std::string m = "model", ext = ".safetensors";
@@ -155,6 +157,7 @@ static RunResult run_baseline(const RunSettings& s, const Dataset& d, const Tens
     const bool gauss = s.trainer.method == Method::gaussian;
     RunResult res;
     res.n_val = val.rows;
+    res.has_test = d.test.rows > 0;
     res.param = gauss ? "alpha" : "h";
     GridChoice c;
     try {
@@ -179,10 +182,10 @@ static RunResult run_baseline(const RunSettings& s, const Dataset& d, const Tens
         const GridPoint& p = c.points[i];
         Metrics mt;
         mt.train_nll = p.train_nll;
-        mt.test_nll = INFINITY;
+        mt.test_nll = d.test.rows ? INFINITY : NAN;  // --test-frac 0: no test rows
         mt.fwd_kl = mt.rev_kl = mt.jeffreys = NAN;
-        if (gauss && gaussian_from_moments_of(g, d.train, p.value)) mt.test_nll = gaussian_nll(g, d.test);
-        if (!gauss) kde_fit(k, d.train, p.value), mt.test_nll = kde_nll(k, d.test);
+        if (d.test.rows && gauss && gaussian_from_moments_of(g, d.train, p.value)) mt.test_nll = gaussian_nll(g, d.test);
+        if (d.test.rows && !gauss) kde_fit(k, d.train, p.value), mt.test_nll = kde_nll(k, d.test);
         if (has_fwd) mt.fwd_kl = mean_logpi + mt.test_nll;
         metrics += csv_format(p.value) + "," + csv_format(p.train_nll) + "," + csv_format(p.val_nll) + "," +
                    csv_format(mt.test_nll) + "," + csv_format(mt.fwd_kl) + "," + (i == c.best ? "1" : "0") + "\n";
@@ -221,11 +224,63 @@ static Resolved resolve(const RunSettings& s, const Dataset& d) {
     }
 }
 
+// --resume: the saved state of the run in s.out, checked against this run (app/resume.h):
+// its files intact, the same settings but --steps and --threads, the same data, and steps left.
+static RunState resume_check(const RunSettings& s, const std::string& path, const FitModels& m, bool validate,
+                             const Json& config, uint32_t data_crc) {
+    const std::string who = "--resume '" + s.out + "': ", again = "; start it again: symkl train --out " + s.out + " --force";
+    struct stat sb;
+    if (stat(path.c_str(), &sb) != 0)
+        throw symkl::Error(who + "no state.safetensors there (a run of an older symkl, or not a run directory)" + again);
+    RunState st;
+    std::vector<std::pair<std::string, std::string>> was;
+    try {
+        st = load_run_state(path, m, validate);
+        was = config_items(json_parse(st.config, path + " (config)"));
+    } catch (const symkl::Error& e) {
+        throw symkl::Error(who + "its saved state cannot be used (" + e.what() + ")" + again);
+    }
+    auto other = [](const std::string& k) { return k == "steps" || k == "threads"; };
+    const auto now = config_items(config);
+    for (size_t i = 0, j = 0; i < was.size() || j < now.size(); i++, j++) {
+        while (i < was.size() && other(was[i].first)) i++;
+        while (j < now.size() && other(now[j].first)) j++;
+        if (i >= was.size() && j >= now.size()) break;
+        if (i < was.size() && j < now.size() && was[i] == now[j]) continue;
+        const std::string why = i < was.size() && j < now.size() && was[i].first == now[j].first
+                                    ? "'" + now[j].first + "' is " + was[i].second + " in its saved state, " + now[j].second + " here"
+                                    : "'" + (i < was.size() ? was[i].first : now[j].first) + "' is set in one of them only";
+        throw symkl::Error(who + "the settings differ from the run's (" + why +
+                           "); a resumed run takes only --steps, --threads and --quiet");
+    }
+    if (st.data_crc != data_crc)
+        throw symkl::Error(who + "the data differ from those the run trained on (was '" + s.data.data + "' changed?)" + again);
+    if (st.status == "early_stopped")
+        throw symkl::Error(who + "the run stopped early at step " + std::to_string(st.ended_at) + " (--patience " +
+                           std::to_string(s.patience) + "): a longer run stops there too; it is complete");
+    if (st.status == "nonfinite")
+        throw symkl::Error(who + "the run stopped at step " + std::to_string(st.ended_at) +
+                           " on a non-finite value: a longer run stops there too; train again with other settings");
+    if (s.steps <= st.cursor.step)
+        throw symkl::Error(who + "the run has taken " + std::to_string(st.cursor.step) +
+                           " steps; give --steps N with N greater than " + std::to_string(st.cursor.step) +
+                           " to continue it");
+    std::string metrics;
+    try {
+        metrics = read_file(s.out + "/metrics.csv");
+    } catch (const symkl::Error&) {
+    }
+    if (metrics.size() < st.metrics_bytes || crc32c(metrics.data(), (size_t)st.metrics_bytes) != st.metrics_crc)
+        throw symkl::Error(who + "metrics.csv is not the file its state was saved with (edited or replaced?)" + again);
+    return st;
+}
+
 RunResult run_training(RunSettings s) {
     set_threads(s.threads);
     RunResult res;
     Dataset d = load_dataset(s.data, s.seed, "symkl train");
     const long n_rows = d.train.rows;  // before the validation rows are held out
+    res.has_test = d.test.rows > 0;
     Tensor val = hold_out_validation(s, d);
     const DataPrep prep = prepare_data(d, val, s);  // --dequantize, --standardize (app/data_prep.h)
     const bool validate = val.rows > 0;
@@ -238,6 +293,8 @@ RunResult run_training(RunSettings s) {
     RunFacts facts;
     facts.n_train = n_rows, facts.n_test = d.test.rows, facts.dim = D;
     facts.val_frac = resolved_val_frac(s), facts.val_every = resolved_val_every(s);
+    if (is_baseline(method) && s.resume)
+        throw symkl::Error("--resume '" + s.out + "': " + method_name(method) + " is a baseline: it has no steps to continue");
     if (is_baseline(method)) return run_baseline(s, d, val, prep, facts);
     facts.resolved = res.resolved = resolve(s, d);
     res.eps = facts.resolved.eps, res.sigma0 = facts.resolved.sigma0;
@@ -257,8 +314,13 @@ RunResult run_training(RunSettings s) {
     for (Real& v : z_logz.data) v = (Real)eval_rng.normal();
 
     // Nothing is written before here: bad input leaves no directory behind.
-    const std::string config = json_write(settings_json(s, facts), JsonStyle::Pretty) + "\n";
-    prepare_out(s, config);
+    const Json config_json = settings_json(s, facts);
+    const std::string config = json_write(config_json, JsonStyle::Pretty) + "\n";
+    const std::string state_path = s.out + "/state.safetensors";
+    const uint32_t data_crc = rows_crc(val, rows_crc(d.test, rows_crc(d.train, 0)));
+    RunState saved;
+    if (s.resume) saved = resume_check(s, state_path, m, validate, config_json, data_crc);
+    else prepare_out(s, config);
     const std::string metrics_path = s.out + "/metrics.csv", model_path = s.out + "/model.safetensors",
                       proxy_path = s.out + "/proxy.safetensors";
     // With validation rows: every log rewrites the -last files, and a new lowest validation
@@ -268,39 +330,73 @@ RunResult run_training(RunSettings s) {
     if (validate) select_init(sel, SelectConfig{facts.val_every, s.patience}, m, val);
     res.n_val = val.rows;
     std::string metrics = METRICS_HEADER;
+    RunState snap;  // the state at the latest log, before it was taken (app/resume.h)
+    snap.config = json_write(config_json, JsonStyle::Compact), snap.data_crc = data_crc;
 
     Progress progress;
     progress.begin(s.steps, s.quiet);
     long last_good = -1;
     res.best.test_nll = INFINITY;
+    // The selected models (model.safetensors, proxy.safetensors) and, with validation rows,
+    // the last ones (the -last files), as at `step`.
+    auto save_models = [&](long step, bool selected, bool last) {
+        if (last) save_flow(last_model, m.flow, training_metadata(s, d, prep, step));
+        if (selected) save_flow(model_path, m.flow, training_metadata(s, d, prep, step));
+        if (with_proxy) {
+            Metadata meta = training_metadata(s, d, prep, step);
+            meta[0].second = "proxy";
+            if (proxy.kind == ProxyKind::flow) {
+                if (last) save_flow(last_proxy, proxy.flow, meta);
+                if (selected) save_flow(proxy_path, proxy.flow, meta);
+            } else {
+                const LogZ lz = ebm_log_z(proxy.ebm, eval_ebm, m.flow, eval_cache, z_logz);
+                meta.push_back({"log_z", csv_format(lz.log_z)});
+                meta.push_back({"log_z_ess", csv_format(lz.ess)});
+                meta.push_back({"log_z_samples", std::to_string(z_logz.rows)});
+                if (std::isfinite(lz.log_z) && last) save_ebm(last_proxy, proxy.ebm, meta);
+                if (std::isfinite(lz.log_z) && selected) save_ebm(proxy_path, proxy.ebm, meta);
+            }
+        }
+    };
+    if (s.resume) {
+        // Back to the state of the saved log. The selected models are written again as they
+        // were at the selected step: the shorter run's last validation may have replaced them.
+        metrics = read_file(metrics_path).substr(0, saved.metrics_bytes);
+        res.best = saved.lowest, res.best_step = saved.lowest_step;
+        res.selected = saved.selected, res.selected_step = saved.selected_step;
+        res.selected_val_nll = saved.selected_val_nll;
+        last_good = saved.last_good;
+        state_restore(saved, m, validate ? &sel : nullptr, batch_rng);
+        if (validate && sel.best_step >= 0) {
+            select_restore(m, sel);
+            save_models(sel.best_step, true, false);
+            state_restore(saved, m, &sel, batch_rng);
+        } else if (validate) {
+            std::remove(model_path.c_str()), std::remove(proxy_path.c_str());
+        }
+        write_file_atomic(s.out + "/config.json", config);  // with the new --steps
+        snap = saved;
+    }
+    auto before_log = [&](const FitCursor& c) {
+        state_capture(snap, m, validate ? &sel : nullptr, batch_rng, c);
+        snap.lowest = res.best, snap.lowest_step = res.best_step;
+        snap.selected = res.selected, snap.selected_step = res.selected_step;
+        snap.selected_val_nll = res.selected_val_nll, snap.last_good = last_good;
+        snap.metrics_bytes = metrics.size(), snap.metrics_crc = crc32c(metrics.data(), metrics.size());
+    };
     // At every log: the models first, then metrics.csv, then (once) config.json, so a
     // run that fails to write (a full disk) never leaves a config without its model.
     auto on_log = [&](const FitLog& l) {
         Metrics mt;
         evaluate(mt, m.flow, eval_cache, d.train, ev);
         const bool best = validate && l.validated && sel.improved;
-        if (validate) save_flow(last_model, m.flow, training_metadata(s, d, prep, l.step));
-        if (!validate || best) save_flow(model_path, m.flow, training_metadata(s, d, prep, l.step));
-        if (with_proxy) {
-            Metadata meta = training_metadata(s, d, prep, l.step);
-            meta[0].second = "proxy";
-            if (proxy.kind == ProxyKind::flow) {
-                if (validate) save_flow(last_proxy, proxy.flow, meta);
-                if (!validate || best) save_flow(proxy_path, proxy.flow, meta);
-            } else {
-                const LogZ lz = ebm_log_z(proxy.ebm, eval_ebm, m.flow, eval_cache, z_logz);
-                meta.push_back({"log_z", csv_format(lz.log_z)});
-                meta.push_back({"log_z_ess", csv_format(lz.ess)});
-                meta.push_back({"log_z_samples", std::to_string(z_logz.rows)});
-                if (std::isfinite(lz.log_z) && validate) save_ebm(last_proxy, proxy.ebm, meta);
-                if (std::isfinite(lz.log_z) && (!validate || best)) save_ebm(proxy_path, proxy.ebm, meta);
-            }
-        }
+        save_models(l.step, !validate || best, validate);
         FitLog lg = l;  // the minibatch NLL in the data's units, as train_nll and test_nll
         if (!prep.standardizer.empty()) lg.loss += prep.log_det, lg.val_nll += prep.log_det;
         metrics += metrics_row(lg, mt, with_proxy ? t.lambda : NAN, method == Method::jeffreys ? t.u : NAN);
         write_file_atomic(metrics_path, metrics);
         if (last_good < 0) write_file_atomic(s.out + "/config.json", config);
+        save_run_state(state_path, snap);
         last_good = l.step;
         res.last = mt;
         if (mt.test_nll < res.best.test_nll) res.best = mt, res.best_step = l.step;
@@ -316,10 +412,17 @@ RunResult run_training(RunSettings s) {
         else std::snprintf(text, sizeof text, "loss %.4f", r.F);
         progress.update(step, s.label + text);
     };
-    const FitSchedule sched{s.steps, s.log_every, s.skip_nonfinite};
+    FitSchedule sched{s.steps, s.log_every, s.skip_nonfinite};
+    sched.before_log = before_log;
+    if (s.resume) sched.start = &saved.cursor;
     const FitEnd end = validate ? fit_select(m, d.train, sel, batch_rng, sched, on_log, on_step)
                                 : fit(t, d.train, batch_rng, sched, on_log, on_step);
     progress.end();
+    if (end.bad || (end.early_stopped && end.steps < s.steps)) {  // a longer run ends here too
+        snap.status = end.bad ? "nonfinite" : "early_stopped";
+        snap.ended_at = end.bad ? end.bad_step : end.steps;
+        save_run_state(state_path, snap);
+    }
     res.skipped = end.skipped;
     res.steps_done = end.steps, res.early_stopped = end.early_stopped;
     if (end.bad) {
@@ -353,9 +456,10 @@ RunResult run_training(RunSettings s) {
     return res;
 }
 
-void print_metrics(const char* label, const Metrics& m) {
+void print_metrics(const char* label, const Metrics& m, bool test) {
     // 6 significant digits: KLs near 0 keep theirs (metrics.csv has every digit)
-    std::printf("%-18s train NLL %-8.6g   test NLL %.6g", label, m.train_nll, m.test_nll);
+    if (!test) std::printf("%-18s train NLL %.6g", label, m.train_nll);
+    else std::printf("%-18s train NLL %-8.6g   test NLL %.6g", label, m.train_nll, m.test_nll);
     if (std::isfinite(m.fwd_kl)) std::printf("   fwd KL %.6g", m.fwd_kl);
     if (std::isfinite(m.rev_kl)) std::printf("   rev KL %.6g   Jeffreys %.6g", m.rev_kl, m.jeffreys);
     std::printf("\n");

@@ -17,6 +17,7 @@ struct RunResult {
     long skipped = 0;
     int exit_code = 0;                // 0, or 3 when a non-finite term stopped the run
     std::string error;                // that message
+    bool has_test = true;             // false with --test-frac 0: no test rows, every test NLL NaN
     int dim = 0;                      // the data's dimension
     int dequantized = 0;              // columns dequantised (app/data_prep.h); all D: bits/dim is printed
     bool standardized = false;        // trained on standardised data (NLLs are in the data's units all the same)
@@ -59,5 +60,6 @@ void check_out_dir(const std::string& dir, const Json& cfg, bool force);
 // Removes the run files of a directory (the stale outputs of an earlier run).
 void remove_run_files(const std::string& dir);
 
-// "final (step N):  train NLL ...  test NLL ..." on stdout
-void print_metrics(const char* label, const Metrics& m);
+// "final (step N):  train NLL ...  test NLL ..." on stdout (without the test NLL when
+// `test` is false: a run without test rows)
+void print_metrics(const char* label, const Metrics& m, bool test = true);

@@ -47,6 +47,7 @@ int cmd_compare(int argc, char** argv) {
     }
     RunSettings base;
     read_training_options(a, base);
+    if (base.data.test_frac == 0) a.fail("--test-frac", "must be above 0 here: the table compares test NLLs");
     const long seeds = a.integer("--seeds", 1, 10000);
     const long jobs_n = a.integer("--jobs", 1, 256);
     const std::string out = a.str("--out");

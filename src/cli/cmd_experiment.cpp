@@ -156,6 +156,7 @@ int cmd_experiment(int argc, char** argv) {
         if (a.has(flag)) a.fail(flag, "is an option of E5 only");
     RunSettings check;
     read_training_options(a, check);  // bad options fail here, before any run
+    if (check.data.test_frac == 0) a.fail("--test-frac", "must be above 0 here: the tables compare test NLLs");
     long jobs_n = a.integer("--jobs", 0, 256);
     if (jobs_n == 0) jobs_n = std::max(1u, std::thread::hardware_concurrency());
     const Training training{read_training_options, run_training};

@@ -124,9 +124,13 @@ static LoadedModel load_model(const Args& a) {
 // The points of a CSV for the model: when the model knows its columns' names and the
 // file's header has them all, those columns by name (any order, other columns left out);
 // otherwise the file's columns as they are, which must be the model's dimension.
-static Tensor read_points(const std::string& path, const LoadedModel& m) {
+// `all` and `names` (optional) receive the whole table as read and its header.
+static Tensor read_points(const std::string& path, const LoadedModel& m, Tensor* all = nullptr,
+                          std::vector<std::string>* names = nullptr) {
     std::vector<std::string> header;
     Tensor t = read_csv(path, &header);
+    if (all) *all = t;
+    if (names) *names = header;
     if (!m.columns.empty() && !header.empty() && header != m.columns) {
         std::vector<int> at;
         for (const std::string& name : m.columns)
@@ -441,10 +445,12 @@ static const CommandSpec LOGPROB = {
     "logprob",
     "log p(x) of a trained flow (or log q(x) of a proxy) for every row of a CSV file\n"
     "(one column 'logp', same row order).",
-    "symkl logprob (--model FILE | --proxy-model FILE) --in X.csv --out LP.csv",
+    "symkl logprob (--model FILE | --proxy-model FILE) --in X.csv --out LP.csv [--keep-input]",
     "For an energy-based proxy, log q(x) = -E(x) - log Z uses the log Z estimate stored in the\n"
     "checkpoint (importance sampling with the main flow as proposal); a note on stderr says so.\n"
     "A standardised model (its map is in the checkpoint) takes x in the data's own units.\n"
+    "--keep-input writes the input's columns (all of them, with its header's names, or x0, x1, ...)\n"
+    "before logp, so each row carries its point.\n"
     "--in - reads stdin, --out - writes stdout (notes go to stderr). A log p(x) that is NaN or\n"
     "infinite (a point far outside the model's range) is exit code 4: nothing is written, the\n"
     "message says how many rows and the first.\n",
@@ -453,6 +459,7 @@ static const CommandSpec LOGPROB = {
         {"--proxy-model", "FILE", "", "a proxy.safetensors written by symkl train (instead of --model)"},
         {"--in", "FILE", "", "input CSV: the model's columns by name when its header has them all, else one numeric column per dimension ('-' = stdin)"},
         {"--out", "FILE", "", "output CSV ('-' = stdout)"},
+        {"--keep-input", nullptr, "", "write the input's columns before logp"},
         {"--threads", "T", "0", "OpenMP threads (0 = all cores)"},
     }};
 
@@ -463,7 +470,14 @@ int cmd_logprob(int argc, char** argv) {
     const std::string in = need(a, "--in"), out = need(a, "--out");
     set_threads(a.integer("--threads", 0, 4096));
     LoadedModel m = load_model(a);
-    const Tensor x = read_points(in, m);
+    Tensor input;
+    std::vector<std::string> names;
+    const bool keep = a.on("--keep-input");
+    const Tensor x = read_points(in, m, &input, &names);
+    if (keep && names.empty()) names = column_names("x", input.cols);
+    for (const std::string& n : names)
+        if (keep && n == "logp")
+            a.fail("--keep-input", "the input " + input_name(in) + " has a column 'logp' already; rename it");
     Tensor lp(x.rows, 1);
     model_log_prob(lp.ptr(), x, m);
     note_log_z(m);
@@ -475,7 +489,17 @@ int cmd_logprob(int argc, char** argv) {
                           of_rows(b, x.rows, "row") + " of " + input_name(in) +
                           " (rows counted from 1 without the header): points far outside the model's range, or "
                           "weights that overflow; nothing written");
-    write_csv(out, lp, {"logp"});
+    if (keep) {  // the input's columns, then logp
+        Tensor both(x.rows, input.cols + 1);
+        for (int i = 0; i < x.rows; i++) {
+            for (int j = 0; j < input.cols; j++) both.at(i, j) = input.at(i, j);
+            both.at(i, input.cols) = lp.at(i, 0);
+        }
+        names.push_back("logp");
+        write_csv(out, both, names);
+    } else {
+        write_csv(out, lp, {"logp"});
+    }
     std::fprintf(output_is_stdout(out) ? stderr : stdout, "wrote log %s(x) of %d points to %s\n", p, x.rows,
                  output_name(out).c_str());
     return 0;

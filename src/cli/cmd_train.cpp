@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <sys/stat.h>
 
 #include "app/args.h"
 #include "app/run.h"
@@ -57,6 +58,7 @@ static CommandSpec train_spec() {
         "                     with validation rows the selected step's (lowest validation NLL); a baseline\n"
         "  proxy.safetensors  the proxy (jeffreys, penalty); an EBM's carries its log Z estimate\n"
         "  model-last.safetensors, proxy-last.safetensors   with validation rows: the last step's models\n"
+        "  state.safetensors  what --resume needs to continue the run exactly (rewritten at every log)\n"
         "  config.json        every setting of the run; an automatic one (lr, beta1, beta2, eps, sigma0,\n"
         "                     n_train, val_frac, val_every) with the value it took and \"<key>_auto\": true\n"
         "  density.png        the learnt density on a grid over the data (2-D data)\n"
@@ -73,12 +75,22 @@ static CommandSpec train_spec() {
         "  (any --threads) rerun in place. The models are written before metrics.csv and\n"
         "  config.json, so an interrupted run never leaves a config without its model.\n"
         "\n"
+        "resuming:\n"
+        "  symkl train --resume DIR --steps N continues the run in DIR from its last log up to N steps\n"
+        "  in all (default: the steps of DIR/config.json, for a run that was interrupted): metrics.csv and\n"
+        "  the model files are then byte for byte those of a run of N steps from the start. It takes the\n"
+        "  settings from DIR (only --steps, --threads and --quiet may be given) and refuses a DIR without\n"
+        "  state.safetensors, a state that is corrupt or not of DIR's settings and data, and N no more\n"
+        "  than the steps taken.\n"
+        "\n"
         "Same command and seed give byte-identical metrics.csv and model files for any --threads.\n"
         "To repeat a run: symkl train --config DIR/config.json --out DIR2 (same numbers, same bytes).\n"
         "Exit codes: 0 done, 2 bad input, 3 stopped on a non-finite value (see --on-nonfinite).\n",
         train_options()};
     c.opts.push_back({"--out", "DIR", "", "output directory [default: runs/<data>-<method>-seed<S>]"});
     c.opts.push_back({"--config", "FILE", "", "repeat a run: take every setting from its config.json (options given here win)"});
+    c.opts.push_back({"--resume", "DIR", "", "continue the run in DIR from its last log up to --steps in all "
+                                             "[default: the steps of its config.json]"});
     return c;
 }
 
@@ -100,26 +112,26 @@ static int report(const RunSettings& s, const RunResult& r) {
                     r.cross_validated ? "5-fold cross-validation on the training rows (no validation rows)"
                                       : "the validation NLL");
         std::snprintf(label, sizeof label, "model:");
-        print_metrics(label, r.selected);
+        print_metrics(label, r.selected, r.has_test);
         if (!r.cross_validated) std::printf("%-18s val NLL %s\n", "", g6(r.selected_val_nll).c_str());
         std::printf("outputs in %s/ (metrics.csv: one row per value of %s, model.safetensors, config.json)\n",
                     s.out.c_str(), r.param.c_str());
         return 0;
     }
     std::snprintf(label, sizeof label, "final (step %ld):", r.steps_done);
-    print_metrics(label, r.last);
+    print_metrics(label, r.last, r.has_test);
     std::snprintf(label, sizeof label, "best (step %ld):", r.best_step);
-    print_metrics(label, r.best);
+    if (r.has_test) print_metrics(label, r.best);  // the lowest test NLL: none without test rows
     if (r.n_val > 0) {
         std::snprintf(label, sizeof label, "selected (step %ld):", r.selected_step);
-        print_metrics(label, r.selected);
+        print_metrics(label, r.selected, r.has_test);
         std::printf("%-18s val NLL %s (lowest of %ld validation rows; model.safetensors is this step, "
                     "model-last.safetensors the last)\n", "", g6(r.selected_val_nll).c_str(), r.n_val);
         if (r.early_stopped)
             std::printf("stopped early at step %ld: no lower validation NLL in %ld validations (--patience)\n",
                         r.steps_done, s.patience);
     }
-    if (r.dim > 0 && r.dequantized == r.dim)  // every column discrete: the usual unit for images
+    if (r.dim > 0 && r.dequantized == r.dim && r.has_test)  // every column discrete: the usual unit for images
         std::printf("bits per dimension (test NLL / (D ln 2), D = %d, dequantised data): final %.4f, best %.4f, selected %.4f\n",
                     r.dim, r.last.test_nll / (r.dim * std::log(2.0)), r.best.test_nll / (r.dim * std::log(2.0)),
                     r.selected.test_nll / (r.dim * std::log(2.0)));
@@ -155,11 +167,22 @@ int cmd_train(int argc, char** argv) {
         std::fputs(command_help(spec).c_str(), stdout);
         return 0;
     }
+    std::string resume;
+    if (a.has("--resume")) {  // the run's own settings, --steps and --threads as given here
+        resume = a.str("--resume");
+        if (a.has("--config") || a.has("--out"))
+            a.fail("--resume", "takes the run's settings and directory from DIR: leave out --config and --out");
+        struct stat sb;
+        if (stat((resume + "/config.json").c_str(), &sb) != 0)
+            a.fail("--resume", "'" + resume + "' holds no run (no config.json there)");
+        apply_config(a, resume + "/config.json");
+    }
     if (a.has("--config")) apply_config(a, a.str("--config"));
     RunSettings s;
     read_run_options(a, s);
     read_training_options(a, s);
-    s.out = a.has("--out") ? a.str("--out") : default_out(s);
+    s.out = !resume.empty() ? resume : a.has("--out") ? a.str("--out") : default_out(s);
+    s.resume = !resume.empty();
     if (s.out.empty()) a.fail("--out", "must not be empty");
     return report(s, run_training(s));
 }

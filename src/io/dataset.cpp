@@ -123,7 +123,7 @@ Dataset load_dataset(const DataSpec& spec, uint64_t seed, const std::string& who
                            (spec.columns != "all" ? " selected (--columns)" : "") +
                            "; a flow needs at least 2 dimensions (add a column, or pad with noise)");
     int n_test = (int)std::lround(spec.test_frac * N);
-    if (n_test < 1) n_test = 1;
+    if (n_test < 1 && spec.test_frac > 0) n_test = 1;  // --test-frac 0: no test rows
     if (N - n_test < 1)
         throw symkl::Error(spec.data + ": " + std::to_string(N) + " rows leave no training row after holding out " +
                            std::to_string(n_test) + " for testing (lower --test-frac or add rows)");

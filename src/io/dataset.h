@@ -4,7 +4,8 @@
 // for testing, drawn from separate streams of the run's seed, so the training set is
 // the same for every method given the same seed.
 // CSV data: the rows are shuffled with the seed; a fraction test_frac is held out and
-// the rest (or the first n_train of it) trains. There is no true density.
+// the rest (or the first n_train of it) trains (test_frac 0: every row trains, the test set
+// is empty). There is no true density.
 #pragma once
 #include <string>
 #include <vector>

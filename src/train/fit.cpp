@@ -122,15 +122,11 @@ void fit_init(FitModels& m, const FitConfig& cfg, const Resolved& r, const Tenso
 }
 
 namespace {
-// Sums of the per-step values since the last log.
-struct Sums {
-    double F = 0, R = 0, G = 0, ess = 0, critic = 0, was = 0, gp = 0;
-    long n = 0;
-    void add(const StepResult& r) {
-        F += r.F, R += r.R, G += r.G, ess += r.ess, critic += r.critic_loss, was += r.wasserstein, gp += r.gp, n++;
-    }
-    double mean(double v) const { return n ? v / n : NAN; }
-};
+void add(FitCursor& c, const StepResult& r) {
+    c.F += r.F, c.R += r.R, c.G += r.G, c.ess += r.ess, c.critic += r.critic_loss, c.was += r.wasserstein,
+        c.gp += r.gp, c.n++;
+}
+double mean(const FitCursor& c, double v) { return c.n ? v / c.n : NAN; }
 }  // namespace
 
 FitEnd fit(Trainer& t, const Tensor& train, Rng& batch_rng, const FitSchedule& sched,
@@ -144,19 +140,23 @@ FitEnd fit(Trainer& t, const Tensor& train, Rng& batch_rng, const FitSchedule& s
                            std::to_string(sched.steps) + ", " + std::to_string(sched.log_every) + " and " +
                            std::to_string(sched.val_every));
     FitEnd end;
-    Sums sums;
-    double grad_norm = NAN;
-    for (long step = 0;; step++) {
+    FitCursor c;  // the sums since the last log and the running totals
+    if (sched.start) c = *sched.start, end.steps = c.step, end.skipped = c.skipped;
+    for (long step = c.step;; step++) {
+        c.step = step, c.skipped = end.skipped;
         const bool validate = sched.val_every > 0 && (step % sched.val_every == 0 || step == sched.steps);
         if (step % sched.log_every == 0 || step == sched.steps || validate) {
+            if (sched.before_log) sched.before_log(c);
             FitLog log;
             log.step = step;
             log.validated = validate;
-            log.loss = sums.mean(sums.F), log.R = sums.mean(sums.R), log.G = sums.mean(sums.G);
-            log.ess = sums.mean(sums.ess), log.critic_loss = sums.mean(sums.critic);
-            log.wasserstein = sums.mean(sums.was), log.gp = sums.mean(sums.gp);
-            log.grad_norm = grad_norm, log.skipped = end.skipped;
-            sums = Sums{};
+            log.loss = mean(c, c.F), log.R = mean(c, c.R), log.G = mean(c, c.G);
+            log.ess = mean(c, c.ess), log.critic_loss = mean(c, c.critic);
+            log.wasserstein = mean(c, c.was), log.gp = mean(c, c.gp);
+            log.grad_norm = c.grad_norm, log.skipped = end.skipped;
+            const FitCursor keep = c;
+            c = FitCursor{};
+            c.step = keep.step, c.skipped = keep.skipped, c.grad_norm = keep.grad_norm;
             if (!on_log(log)) return end.stopped = true, end;
         }
         if (step == sched.steps) return end;
@@ -170,8 +170,8 @@ FitEnd fit(Trainer& t, const Tensor& train, Rng& batch_rng, const FitSchedule& s
             end.bad = r.bad, end.bad_step = step + 1;
             return end;
         }
-        sums.add(r);
-        grad_norm = r.grad_norm;
+        add(c, r);
+        c.grad_norm = r.grad_norm;
         if (on_step) on_step(step + 1, r);
     }
 }

@@ -109,6 +109,17 @@ struct FitEnd {
     bool early_stopped = false;      // fit_select: the validation NLL stopped improving
 };
 
+// Where the loop stands at a log, before the log is taken: the steps taken, the sums of
+// the per-step values since the previous log, and the running totals. A run saves it to
+// be resumed (app/state.h) and hands it back in FitSchedule::start.
+struct FitCursor {
+    long step = 0;                   // steps taken (or skipped)
+    long skipped = 0;
+    double grad_norm = NAN;          // of the last step taken
+    double F = 0, R = 0, G = 0, ess = 0, critic = 0, was = 0, gp = 0;  // sums since the last log
+    long n = 0;                      // steps in those sums
+};
+
 // How long fit() runs and when it reports.
 struct FitSchedule {
     long steps = 2000;
@@ -116,6 +127,8 @@ struct FitSchedule {
     bool skip_nonfinite = false;  // a step with a non-finite term: skip it (true) or end the loop
     long val_every = 0;           // > 0: on_log also after every val_every steps, with FitLog::validated
                                   // set there and after the last step (fit_select, train/select.h)
+    const FitCursor* start = nullptr;  // resume: begin where the cursor stands (its log not yet taken)
+    std::function<void(const FitCursor&)> before_log = nullptr;  // optional: called at every log, before on_log
 };
 
 // The training loop: sched.steps steps of train_step with minibatches from batch_rng.
