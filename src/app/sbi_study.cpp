@@ -55,6 +55,7 @@ struct E5Run {
     double train_seconds = 0, c2st_seconds = 0;
     std::string error;
     Tensor pairs;  // seed 0, observation 1: samples for the pair plot
+    bool finished = false;
 };
 
 bool configure(const std::string& method, NpeConfig& c) {
@@ -132,7 +133,8 @@ int run_e5(const E5Options& opt) {
                      opt.observations, opt.n_samples, minutes(elapsed()).c_str());
     }
 
-    // the runs: dearest first (large budgets, proxies), so no long run starts last
+    // the runs: the smaller budgets first (their tables are complete soonest), and within a
+    // budget the dearest first (the proxies), so no long run starts last
     std::vector<E5Run> runs;
     for (SbiTask t : opt.tasks)
         for (long b : opt.budgets)
@@ -145,11 +147,157 @@ int run_e5(const E5Options& opt) {
     std::vector<size_t> order(runs.size());
     for (size_t i = 0; i < order.size(); i++) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        auto cost = [&](const E5Run& r) { return (double)r.budget * (r.method == "npe-mle" ? 1 : 4); };
+        if (runs[a].budget != runs[b].budget) return runs[a].budget < runs[b].budget;
+        auto cost = [&](const E5Run& r) { return r.method == "npe-mle" ? 1 : 4; };
         return cost(runs[a]) > cost(runs[b]);
     });
     long workers = opt.jobs > 0 ? opt.jobs : (long)std::max(1u, std::thread::hardware_concurrency());
     workers = std::max(1L, std::min<long>(workers, (long)runs.size()));
+    // The outputs, from the runs finished so far: rewritten after every run, so that a stopped
+    // experiment leaves consistent (partial) tables.
+    auto write_outputs = [&](double wall) {
+
+        // results.csv: one row per run and observation
+        std::string csv =
+            "task,budget,method,seed,observation,c2st,acceptance,epochs,best_epoch,best_val_nll,train_seconds,"
+            "c2st_seconds,error\n";
+        for (const E5Run& r : runs) {
+            if (!r.finished) continue;
+            const int n = r.error.empty() ? (int)r.c2st.size() : 1;
+            for (int o = 0; o < n; o++) {
+                const bool ok = r.error.empty();
+                std::string err = r.error;
+                for (char& ch : err)
+                    if (ch == ',' || ch == '\n' || ch == '"') ch = ' ';
+                csv += std::string(sbi_task_name(r.task)) + "," + std::to_string(r.budget) + "," + r.method + "," +
+                       std::to_string(r.seed) + "," + (ok ? std::to_string(o + 1) : "") + "," +
+                       (ok ? csv_format(r.c2st[o]) : "") + "," + (ok ? csv_format(r.acceptance[o]) : "") + "," +
+                       std::to_string(r.report.epochs) + "," + std::to_string(r.report.best_epoch) + "," +
+                       csv_format(r.report.best_val_nll) + "," + csv_format(r.train_seconds) + "," +
+                       csv_format(r.c2st_seconds) + "," + err + "\n";
+            }
+        }
+        write_file_atomic(opt.dir + "/results.csv", csv);
+
+        // summary.md: per task and budget, each method's mean C2ST over the observations,
+        // mean [min, max] over seeds, beside sbibm's NPE
+        std::string md = "# E5: neural posterior estimation on the sbibm tasks\n\n";
+        md += "C2ST (0.5 = the posterior estimate cannot be told from the reference; 1.0 = fully separated): the mean\n"
+              "over " + std::to_string(opt.observations) + " observations for each seed, then the mean [min, max] over " +
+              std::to_string(opt.seeds) + " seed(s). " + std::to_string(opt.n_samples) +
+              " posterior and reference samples per observation; classifier epochs at most " +
+              std::to_string(opt.c2st_max_epochs) + ".\n\n";
+        md += "| task | budget | sbibm NPE |";
+        for (const std::string& m : opt.methods) md += " " + m + " |";
+        md += "\n|---|---|---|";
+        for (size_t i = 0; i < opt.methods.size(); i++) md += "---|";
+        md += "\n";
+        auto cell_runs = [&](SbiTask t, long b, const std::string& m) {
+            std::vector<const E5Run*> v;
+            for (const E5Run& r : runs)
+                if (r.finished && r.task == t && r.budget == b && r.method == m) v.push_back(&r);
+            return v;
+        };
+        auto cell_mean = [&](SbiTask t, long b, const std::string& m, double* lo, double* hi, double* acc) {
+            std::vector<double> per_seed, accs;
+            for (const E5Run* r : cell_runs(t, b, m))
+                if (r->error.empty()) per_seed.push_back(mean_of(r->c2st)), accs.push_back(mean_of(r->acceptance));
+            if (per_seed.empty()) return *lo = *hi = *acc = NAN, (double)NAN;
+            *lo = *std::min_element(per_seed.begin(), per_seed.end());
+            *hi = *std::max_element(per_seed.begin(), per_seed.end());
+            *acc = mean_of(accs);
+            return mean_of(per_seed);
+        };
+        for (SbiTask t : opt.tasks)
+            for (long b : opt.budgets) {
+                md += std::string("| ") + sbi_task_name(t) + " | " + std::to_string(b) + " | " + fmt(sbibm_npe_c2st(t, b)) +
+                      " |";
+                for (const std::string& m : opt.methods) {
+                    double lo, hi, acc;
+                    const double mean = cell_mean(t, b, m, &lo, &hi, &acc);
+                    md += " " + fmt(mean) + (opt.seeds > 1 ? " [" + fmt(lo) + ", " + fmt(hi) + "]" : "") + " |";
+                }
+                md += "\n";
+            }
+        // the acceptance rates and the training epochs and time
+        md += "\nMean acceptance rate of the prior-support rejection, and median epochs / training time per run:\n\n";
+        md += "| task | budget |";
+        for (const std::string& m : opt.methods) md += " " + m + " |";
+        md += "\n|---|---|";
+        for (size_t i = 0; i < opt.methods.size(); i++) md += "---|";
+        md += "\n";
+        for (SbiTask t : opt.tasks)
+            for (long b : opt.budgets) {
+                md += std::string("| ") + sbi_task_name(t) + " | " + std::to_string(b) + " |";
+                for (const std::string& m : opt.methods) {
+                    double lo, hi, acc;
+                    cell_mean(t, b, m, &lo, &hi, &acc);
+                    std::vector<double> ep, sec;
+                    for (const E5Run* r : cell_runs(t, b, m))
+                        if (r->error.empty()) ep.push_back((double)r->report.epochs), sec.push_back(r->train_seconds);
+                    std::sort(ep.begin(), ep.end());
+                    std::sort(sec.begin(), sec.end());
+                    md += " " + fmt(acc, 3) + "; " + (ep.empty() ? "–" : fmt(ep[ep.size() / 2], 0)) + " ep, " +
+                          (sec.empty() ? "–" : minutes(sec[sec.size() / 2])) + " |";
+                }
+                md += "\n";
+            }
+        // the verdict: each adaptive method against NPE-MLE at the smallest budget
+        const long b0 = opt.budgets.front();
+        if (std::find(opt.methods.begin(), opt.methods.end(), "npe-mle") != opt.methods.end()) {
+            md += "\nAt a budget of " + std::to_string(b0) + ", mean C2ST at or below npe-mle's:\n\n";
+            for (const std::string& m : opt.methods) {
+                if (m == "npe-mle") continue;
+                int wins = 0, n = 0;
+                std::string which;
+                for (SbiTask t : opt.tasks) {
+                    double lo, hi, acc;
+                    const double a = cell_mean(t, b0, m, &lo, &hi, &acc), base = cell_mean(t, b0, "npe-mle", &lo, &hi, &acc);
+                    if (std::isnan(a) || std::isnan(base)) continue;
+                    n++;
+                    if (a <= base) wins++, which += std::string(which.empty() ? "" : ", ") + sbi_task_name(t);
+                }
+                md += "- " + m + ": " + std::to_string(wins) + " of " + std::to_string(n) + " tasks" +
+                      (which.empty() ? "" : " (" + which + ")") + "\n";
+            }
+        }
+        double cpu = 0;
+        size_t finished = 0;
+        for (const E5Run& r : runs) cpu += r.train_seconds + r.c2st_seconds, finished += r.finished;
+        if (finished < runs.size())
+            md += "\n**Partial: " + std::to_string(finished) + " of " + std::to_string(runs.size()) +
+                  " runs finished** (the others are still running, or were stopped).\n";
+        md += "\n" + std::to_string(finished) + " runs in " + minutes(wall) + " wall (" + minutes(cpu) +
+              " of run time, " + std::to_string(workers) + " at a time).\n";
+        write_file_atomic(opt.dir + "/summary.md", md);
+
+        // pair plots: seed 0, observation 1, the smallest budget, every method against the reference
+        for (size_t ti = 0; ti < opt.tasks.size(); ti++) {
+            const SbiTask t = opt.tasks[ti];
+            const int k = std::min(sbi_theta_dim(t), 4), show = std::min(opt.n_samples, 1000);
+            std::vector<std::string> names;
+            for (int j = 1; j <= k; j++) names.push_back("theta_" + std::to_string(j));
+            auto set_of = [&](const std::string& label, const Tensor& s, int colour) {
+                MatrixSet ms;
+                ms.label = label;
+                ms.colour = colour;
+                ms.columns.assign((size_t)k, {});
+                for (int i = 0; i < std::min(show, s.rows); i++)
+                    for (int j = 0; j < k; j++) ms.columns[(size_t)j].push_back((double)s.at(i, j));
+                return ms;
+            };
+            for (const std::string& m : opt.methods)
+                for (const E5Run& r : runs) {
+                    if (!r.finished || r.task != t || r.budget != b0 || r.method != m || r.seed != 0 || !r.error.empty() ||
+                        !r.pairs.rows)
+                        continue;
+                    write_scatter_matrix(opt.dir + "/fig/" + sbi_task_name(t) + "-" + m + "-pairs.svg",
+                                         std::string(sbi_task_name(t)) + ", " + m + ", " + std::to_string(b0) +
+                                             " simulations, observation 1: posterior samples against the reference",
+                                         names, {set_of("reference", refs[ti].ref[0], 0), set_of(m, r.pairs, 1)});
+                }
+        }
+    };
     std::atomic<size_t> next{0};
     std::mutex mu;
     size_t done = 0;
@@ -189,6 +337,7 @@ int run_e5(const E5Options& opt) {
                 r.error = e.what();
             }
             std::lock_guard<std::mutex> lock(mu);
+            r.finished = true;
             done++;
             failures += !r.error.empty();
             if (!r.error.empty())  // failures are printed even when quiet
@@ -204,147 +353,14 @@ int run_e5(const E5Options& opt) {
                              mean_of(r.c2st), r.report.epochs, r.report.best_epoch, minutes(r.train_seconds).c_str(),
                              minutes(r.c2st_seconds).c_str(), minutes(el).c_str(), minutes(eta).c_str());
             }
+            write_outputs(elapsed());
         }
     };
     std::vector<std::thread> pool;
     for (long w = 0; w < workers; w++) pool.emplace_back(worker);
     for (std::thread& th : pool) th.join();
     const double wall = elapsed();
-
-    // results.csv: one row per run and observation
-    std::string csv =
-        "task,budget,method,seed,observation,c2st,acceptance,epochs,best_epoch,best_val_nll,train_seconds,"
-        "c2st_seconds,error\n";
-    for (const E5Run& r : runs) {
-        const int n = r.error.empty() ? (int)r.c2st.size() : 1;
-        for (int o = 0; o < n; o++) {
-            const bool ok = r.error.empty();
-            std::string err = r.error;
-            for (char& ch : err)
-                if (ch == ',' || ch == '\n' || ch == '"') ch = ' ';
-            csv += std::string(sbi_task_name(r.task)) + "," + std::to_string(r.budget) + "," + r.method + "," +
-                   std::to_string(r.seed) + "," + (ok ? std::to_string(o + 1) : "") + "," +
-                   (ok ? csv_format(r.c2st[o]) : "") + "," + (ok ? csv_format(r.acceptance[o]) : "") + "," +
-                   std::to_string(r.report.epochs) + "," + std::to_string(r.report.best_epoch) + "," +
-                   csv_format(r.report.best_val_nll) + "," + csv_format(r.train_seconds) + "," +
-                   csv_format(r.c2st_seconds) + "," + err + "\n";
-        }
-    }
-    write_file_atomic(opt.dir + "/results.csv", csv);
-
-    // summary.md: per task and budget, each method's mean C2ST over the observations,
-    // mean [min, max] over seeds, beside sbibm's NPE
-    std::string md = "# E5: neural posterior estimation on the sbibm tasks\n\n";
-    md += "C2ST (0.5 = the posterior estimate cannot be told from the reference; 1.0 = fully separated): the mean\n"
-          "over " + std::to_string(opt.observations) + " observations for each seed, then the mean [min, max] over " +
-          std::to_string(opt.seeds) + " seed(s). " + std::to_string(opt.n_samples) +
-          " posterior and reference samples per observation; classifier epochs at most " +
-          std::to_string(opt.c2st_max_epochs) + ".\n\n";
-    md += "| task | budget | sbibm NPE |";
-    for (const std::string& m : opt.methods) md += " " + m + " |";
-    md += "\n|---|---|---|";
-    for (size_t i = 0; i < opt.methods.size(); i++) md += "---|";
-    md += "\n";
-    auto cell_runs = [&](SbiTask t, long b, const std::string& m) {
-        std::vector<const E5Run*> v;
-        for (const E5Run& r : runs)
-            if (r.task == t && r.budget == b && r.method == m) v.push_back(&r);
-        return v;
-    };
-    auto cell_mean = [&](SbiTask t, long b, const std::string& m, double* lo, double* hi, double* acc) {
-        std::vector<double> per_seed, accs;
-        for (const E5Run* r : cell_runs(t, b, m))
-            if (r->error.empty()) per_seed.push_back(mean_of(r->c2st)), accs.push_back(mean_of(r->acceptance));
-        if (per_seed.empty()) return *lo = *hi = *acc = NAN, (double)NAN;
-        *lo = *std::min_element(per_seed.begin(), per_seed.end());
-        *hi = *std::max_element(per_seed.begin(), per_seed.end());
-        *acc = mean_of(accs);
-        return mean_of(per_seed);
-    };
-    for (SbiTask t : opt.tasks)
-        for (long b : opt.budgets) {
-            md += std::string("| ") + sbi_task_name(t) + " | " + std::to_string(b) + " | " + fmt(sbibm_npe_c2st(t, b)) +
-                  " |";
-            for (const std::string& m : opt.methods) {
-                double lo, hi, acc;
-                const double mean = cell_mean(t, b, m, &lo, &hi, &acc);
-                md += " " + fmt(mean) + (opt.seeds > 1 ? " [" + fmt(lo) + ", " + fmt(hi) + "]" : "") + " |";
-            }
-            md += "\n";
-        }
-    // the acceptance rates and the training epochs and time
-    md += "\nMean acceptance rate of the prior-support rejection, and median epochs / training time per run:\n\n";
-    md += "| task | budget |";
-    for (const std::string& m : opt.methods) md += " " + m + " |";
-    md += "\n|---|---|";
-    for (size_t i = 0; i < opt.methods.size(); i++) md += "---|";
-    md += "\n";
-    for (SbiTask t : opt.tasks)
-        for (long b : opt.budgets) {
-            md += std::string("| ") + sbi_task_name(t) + " | " + std::to_string(b) + " |";
-            for (const std::string& m : opt.methods) {
-                double lo, hi, acc;
-                cell_mean(t, b, m, &lo, &hi, &acc);
-                std::vector<double> ep, sec;
-                for (const E5Run* r : cell_runs(t, b, m))
-                    if (r->error.empty()) ep.push_back((double)r->report.epochs), sec.push_back(r->train_seconds);
-                std::sort(ep.begin(), ep.end());
-                std::sort(sec.begin(), sec.end());
-                md += " " + fmt(acc, 3) + "; " + (ep.empty() ? "–" : fmt(ep[ep.size() / 2], 0)) + " ep, " +
-                      (sec.empty() ? "–" : minutes(sec[sec.size() / 2])) + " |";
-            }
-            md += "\n";
-        }
-    // the verdict: each adaptive method against NPE-MLE at the smallest budget
-    const long b0 = opt.budgets.front();
-    if (std::find(opt.methods.begin(), opt.methods.end(), "npe-mle") != opt.methods.end()) {
-        md += "\nAt a budget of " + std::to_string(b0) + ", mean C2ST at or below npe-mle's:\n\n";
-        for (const std::string& m : opt.methods) {
-            if (m == "npe-mle") continue;
-            int wins = 0, n = 0;
-            std::string which;
-            for (SbiTask t : opt.tasks) {
-                double lo, hi, acc;
-                const double a = cell_mean(t, b0, m, &lo, &hi, &acc), base = cell_mean(t, b0, "npe-mle", &lo, &hi, &acc);
-                if (std::isnan(a) || std::isnan(base)) continue;
-                n++;
-                if (a <= base) wins++, which += std::string(which.empty() ? "" : ", ") + sbi_task_name(t);
-            }
-            md += "- " + m + ": " + std::to_string(wins) + " of " + std::to_string(n) + " tasks" +
-                  (which.empty() ? "" : " (" + which + ")") + "\n";
-        }
-    }
-    double cpu = 0;
-    for (const E5Run& r : runs) cpu += r.train_seconds + r.c2st_seconds;
-    md += "\n" + std::to_string(runs.size()) + " runs in " + minutes(wall) + " wall (" + minutes(cpu) +
-          " of run time, " + std::to_string(workers) + " at a time).\n";
-    write_file_atomic(opt.dir + "/summary.md", md);
-
-    // pair plots: seed 0, observation 1, the smallest budget, every method against the reference
-    for (size_t ti = 0; ti < opt.tasks.size(); ti++) {
-        const SbiTask t = opt.tasks[ti];
-        const int k = std::min(sbi_theta_dim(t), 4), show = std::min(opt.n_samples, 1000);
-        std::vector<std::string> names;
-        for (int j = 1; j <= k; j++) names.push_back("theta_" + std::to_string(j));
-        auto set_of = [&](const std::string& label, const Tensor& s, int colour) {
-            MatrixSet ms;
-            ms.label = label;
-            ms.colour = colour;
-            ms.columns.assign((size_t)k, {});
-            for (int i = 0; i < std::min(show, s.rows); i++)
-                for (int j = 0; j < k; j++) ms.columns[(size_t)j].push_back((double)s.at(i, j));
-            return ms;
-        };
-        for (const std::string& m : opt.methods)
-            for (const E5Run& r : runs) {
-                if (r.task != t || r.budget != b0 || r.method != m || r.seed != 0 || !r.error.empty() || !r.pairs.rows)
-                    continue;
-                write_scatter_matrix(opt.dir + "/fig/" + sbi_task_name(t) + "-" + m + "-pairs.svg",
-                                     std::string(sbi_task_name(t)) + ", " + m + ", " + std::to_string(b0) +
-                                         " simulations, observation 1: posterior samples against the reference",
-                                     names, {set_of("reference", refs[ti].ref[0], 0), set_of(m, r.pairs, 1)});
-            }
-    }
+    write_outputs(wall);
     if (!opt.quiet)
         std::printf("E5: %zu runs in %s wall; wrote %s/summary.md, %s/results.csv and %s/fig/\n", runs.size(),
                 minutes(wall).c_str(), opt.dir.c_str(), opt.dir.c_str(), opt.dir.c_str());
