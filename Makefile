@@ -289,9 +289,9 @@ TOY_SETS := 8gaussians moons circles rings checkerboard pinwheel swissroll 2spir
 # Every figure and table of docs/results.md: the runs stay in runs/experiments/, their
 # summaries (results.csv, summary.md, fig/) are copied into docs/results/E*/.
 # E5 (simulation-based inference) as docs/results.md reports it: one seed and a C2ST
-# classifier of at most 100 epochs per fold (symkl experiment E5 alone: 5 seeds and sbibm's
+# classifier of at most 50 epochs per fold (symkl experiment E5 alone: 5 seeds and sbibm's
 # full classifier training, many hours on 2 cores).
-E5_ARGS ?= --seeds 1 --c2st-epochs 100
+E5_ARGS ?= --seeds 1 --c2st-epochs 50
 experiments: $(BIN)
 	./$(BIN) experiment all --out runs/experiments
 	./$(BIN) experiment E5 $(E5_ARGS) --out runs/experiments
