@@ -16,9 +16,11 @@ struct Run {
     std::string out;  // stdout and stderr together
 };
 
-inline Run run_cli(const std::string& args) {
+// `redirect` says what the output is: stdout and stderr together (the default), or e.g.
+// " 2>&1 >/dev/null" for stderr alone.
+inline Run run_cli(const std::string& args, const char* redirect = " 2>&1") {
     Run r;
-    FILE* p = popen((std::string(SYMKL_BIN) + " " + args + " 2>&1").c_str(), "r");
+    FILE* p = popen((std::string(SYMKL_BIN) + " " + args + redirect).c_str(), "r");
     REQUIRE(p);
     char buf[4096];
     size_t n;

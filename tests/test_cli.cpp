@@ -357,17 +357,7 @@ TEST_CASE("cli: a run with D > 2 draws a pair plot, which --force removes with t
 }
 
 // stderr alone (stdout to /dev/null) and the exit code
-static Run run_stderr(const std::string& args) {
-    Run r;
-    FILE* p = popen((std::string(SYMKL_BIN) + " " + args + " 2>&1 >/dev/null").c_str(), "r");
-    REQUIRE(p);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-    const int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+static Run run_stderr(const std::string& args) { return run_cli(args, " 2>&1 >/dev/null"); }
 
 TEST_CASE("cli: 'symkl help CMD' is CMD's help, -V the version, bare symkl a short usage on stderr", "[cli]") {
     for (const char* cmd : {"train", "plot", "eval"}) {
