@@ -8,6 +8,12 @@
 #include <iterator>
 #include <string>
 
+// The bytes of a file ("" when it cannot be read).
+inline std::string slurp(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
 struct TempDir {
     std::filesystem::path dir;
     TempDir() {

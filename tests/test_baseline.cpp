@@ -32,11 +32,6 @@ static Tensor rows(int n, int D, uint64_t seed) {
     return x;
 }
 
-static std::string slurp(const std::string& p) {
-    std::ifstream f(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
 TEST_CASE("baseline: Gaussian log-density equals the closed form (2-D, inverse and determinant by hand)", "[baseline]") {
     const Tensor x = rows(50, 2, 1);
     for (double alpha : {0.0, 0.3}) {

@@ -22,13 +22,6 @@ namespace fs = std::filesystem;
 
 static Run run(const std::string& args) { return run_cli(args); }
 
-static std::string slurp(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 static void spit(const fs::path& p, const std::string& s) {
     std::ofstream f(p, std::ios::binary);
     f << s;

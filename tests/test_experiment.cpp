@@ -53,13 +53,6 @@ static Args args_of(const std::vector<std::pair<std::string, std::string>>& give
     return a;
 }
 
-static std::string slurp(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 static const Experiment& named(const std::string& name) {
     for (const Experiment& x : experiments())
         if (x.name == name) return x;

@@ -28,13 +28,6 @@ using Catch::Contains;
 
 namespace {
 
-std::string slurp(const std::string& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 int lines_of(const std::string& s) {
     int n = 0;
     for (char c : s) n += c == '\n';

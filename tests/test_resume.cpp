@@ -16,13 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const std::string& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 // stdout and stderr of a run, with its directory's name made the same
 std::string report(const Run& r, const std::string& dir) {
     std::string s = r.out;

@@ -20,13 +20,6 @@
 
 namespace fs = std::filesystem;
 
-static std::string slurp(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 static int lines_of(const std::string& s) {
     int n = 0;
     for (char c : s) n += c == '\n';

@@ -12,13 +12,6 @@
 #include "io/csv.h"
 #include "tempdir.h"
 
-static std::string slurp_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
 static const std::string OBS = std::string(" --observations ") + SYMKL_SOURCE_DIR + "/data/sbi/";
 
 TEST_CASE("sbi cli: simulate and reference write CSVs with the columns theta_*, x_*, seeded", "[sbi][cli]") {
@@ -26,13 +19,13 @@ TEST_CASE("sbi cli: simulate and reference write CSVs with the columns theta_*, 
     Run r = run_cli("sbi simulate --task slcp --n 20 --seed 3 --out " + (t / "sim.csv"));
     REQUIRE(r.code == 0);
     CHECK_THAT(r.out, Catch::Contains("wrote 20 simulations of slcp"));
-    const std::string sim = slurp_file(t / "sim.csv");
+    const std::string sim = slurp(t / "sim.csv");
     CHECK(sim.rfind("theta_1,theta_2,theta_3,theta_4,theta_5,x_1,x_2,x_3,x_4,x_5,x_6,x_7,x_8\n", 0) == 0);
     const Tensor s = read_csv(t / "sim.csv");
     CHECK(s.rows == 20);
     CHECK(s.cols == 13);
     REQUIRE(run_cli("sbi simulate --task slcp --n 20 --seed 3 --out " + (t / "sim2.csv")).code == 0);
-    CHECK(slurp_file(t / "sim2.csv") == sim);
+    CHECK(slurp(t / "sim2.csv") == sim);
     for (const char* task : {"two_moons", "gaussian_linear", "slcp", "gaussian_mixture"}) {
         INFO(task);
         const std::string out = t / (std::string(task) + "_ref.csv");
@@ -41,13 +34,13 @@ TEST_CASE("sbi cli: simulate and reference write CSVs with the columns theta_*, 
         REQUIRE(q.code == 0);
         const Tensor p = read_csv(out);
         CHECK(p.rows == 50);
-        CHECK(slurp_file(out).rfind("theta_1,", 0) == 0);
+        CHECK(slurp(out).rfind("theta_1,", 0) == 0);
     }
     // 1 and 2 threads: the slcp chains give the same file
     const std::string args = "sbi reference --task slcp --n 40 --chains 4 --burn-in 10" + OBS + "slcp_observations.csv";
     REQUIRE(run_cli(args + " --threads 1 --out " + (t / "t1.csv")).code == 0);
     REQUIRE(run_cli(args + " --threads 2 --out " + (t / "t2.csv")).code == 0);
-    CHECK(slurp_file(t / "t1.csv") == slurp_file(t / "t2.csv"));
+    CHECK(slurp(t / "t1.csv") == slurp(t / "t2.csv"));
 }
 
 TEST_CASE("sbi cli: c2st of two files; errors are one line, exit 2, nothing written", "[sbi][cli][c2st]") {
@@ -98,14 +91,14 @@ TEST_CASE("sbi cli: train, sample, reference and c2st end to end", "[sbi][cli][n
     REQUIRE(r.code == 0);
     CHECK_THAT(r.out, Catch::Contains("epoch 3  val NLL"));
     CHECK_THAT(r.out, Catch::Contains("trained 3 epochs of 2 steps (max epochs); best epoch"));
-    const std::string metrics = slurp_file(dir + "/metrics.csv");
+    const std::string metrics = slurp(dir + "/metrics.csv");
     CHECK(metrics.rfind("epoch,val_nll,F\n1,", 0) == 0);
     CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 4);
-    CHECK_THAT(slurp_file(dir + "/config.json"), Catch::Contains("\"task\": \"two_moons\""));
+    CHECK_THAT(slurp(dir + "/config.json"), Catch::Contains("\"task\": \"two_moons\""));
     // the same seed, 1 or 2 threads: the same model file (a rerun into the same directory is allowed)
-    const std::string model = slurp_file(dir + "/model.safetensors");
+    const std::string model = slurp(dir + "/model.safetensors");
     REQUIRE(run_cli("sbi train --task two_moons --budget 300 --max-epochs 3 --layers 2 --hidden 16 --seed 2 --threads 1 --out " + dir).code == 0);
-    CHECK(slurp_file(dir + "/model.safetensors") == model);
+    CHECK(slurp(dir + "/model.safetensors") == model);
     // another run's directory is refused without --force
     Run o = run_cli("sbi train --task two_moons --budget 300 --max-epochs 3 --layers 2 --hidden 16 --seed 3 --out " + dir);
     CHECK(o.code == 2);
@@ -118,12 +111,12 @@ TEST_CASE("sbi cli: train, sample, reference and c2st end to end", "[sbi][cli][n
     const Tensor post = read_csv(t / "post.csv");
     CHECK(post.rows == 400);
     for (int i = 0; i < post.rows; i++) CHECK((std::fabs(post.at(i, 0)) <= 1 && std::fabs(post.at(i, 1)) <= 1));
-    CHECK(slurp_file(t / "post.csv").rfind("theta_1,theta_2\n", 0) == 0);
+    CHECK(slurp(t / "post.csv").rfind("theta_1,theta_2\n", 0) == 0);
     // the same observation from a one-row file, with a header: the same samples
     t.put("obs.csv", "x_1,x_2\n-0.6396706,0.16234657\n");
     REQUIRE(run_cli("sbi sample --model " + dir + "/model.safetensors --obs-file " + (t / "obs.csv") +
                     " --n 400 --seed 1 --out " + (t / "post2.csv")).code == 0);
-    CHECK(slurp_file(t / "post2.csv") == slurp_file(t / "post.csv"));
+    CHECK(slurp(t / "post2.csv") == slurp(t / "post.csv"));
     REQUIRE(run_cli("sbi reference --task two_moons --obs-file " + (t / "obs.csv") + " --n 400 --out " + (t / "ref.csv")).code == 0);
     Run c = run_cli("c2st --a " + (t / "ref.csv") + " --b " + (t / "post.csv") + " --max-epochs 20");
     REQUIRE(c.code == 0);
@@ -138,7 +131,7 @@ TEST_CASE("sbi cli: train, sample, reference and c2st end to end", "[sbi][cli][n
                      (t / "own.csv"));
     REQUIRE(so.code == 0);
     CHECK_THAT(so.out, Catch::Contains("draws inside the --box"));
-    CHECK(slurp_file(t / "own.csv").rfind("theta_1,theta_2\n", 0) == 0);
+    CHECK(slurp(t / "own.csv").rfind("theta_1,theta_2\n", 0) == 0);
 }
 
 TEST_CASE("sbi cli: train and sample errors are one line, exit 2, nothing written", "[sbi][cli][npe]") {
@@ -146,7 +139,7 @@ TEST_CASE("sbi cli: train and sample errors are one line, exit 2, nothing writte
     const std::string dir = t / "run";
     REQUIRE(run_cli("sbi train --task two_moons --budget 100 --max-epochs 1 --layers 2 --hidden 8 --out " + dir).code == 0);
     const std::string model = dir + "/model.safetensors";
-    std::string bytes = slurp_file(model);
+    std::string bytes = slurp(model);
     bytes[bytes.size() / 2] ^= 0x20;
     t.put("bad.safetensors", bytes);
     t.put("bad.csv", "1,2,3\n4,x,6\n7,8,9\n");

@@ -10,13 +10,6 @@
 #include "app/sbi_study.h"
 #include "tempdir.h"
 
-static std::string slurp(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 // results.csv without its two timing columns (wall times differ between runs)
 static std::string without_times(const std::string& csv) {
     std::stringstream in(csv), out;

@@ -34,11 +34,6 @@ static FitConfig small() {
     return c;
 }
 
-static std::string slurp(const std::string& p) {
-    std::ifstream f(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
 TEST_CASE("select: the validation split holds out round(frac n) distinct rows and keeps the others in order", "[select]") {
     Tensor x(50, 2);
     for (int i = 0; i < 50; i++) x.at(i, 0) = (Real)i, x.at(i, 1) = (Real)-i;
