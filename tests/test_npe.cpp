@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "io/posterior.h"
+#include "io/safetensors.h"
 #include "sbi/npe.h"
 #include "sbi/tasks.h"
 #include "tempdir.h"
@@ -61,7 +62,7 @@ TEST_CASE("npe: the defaults are sbi's", "[npe]") {
     CHECK(c.fit.trainer.method == Method::mle);
     CHECK(c.fit.trainer.batch == 200);
     CHECK(*c.fit.lr == 5e-4);
-    CHECK(c.fit.trainer.proxy_adam.lr == 5e-4);
+    CHECK(c.fit.trainer.proxy_adam.lr == 1.5e-3);  // 3 x the flow's (docs/method.md §10)
     CHECK(c.fit.trainer.clip == 5);
     CHECK(c.fit.flow.layers == 5);
     CHECK(c.fit.flow.hidden == 50);
@@ -282,4 +283,52 @@ TEST_CASE("npe: the same seed gives the same posterior with 1 or 2 threads, for 
     npe_train(p2, s.theta, s.x, small_config(1), 2);
     Rng r1(3), r2(3);
     CHECK(!same(posterior_sample(p1, s.x.row(1), 50, r1, nullptr), posterior_sample(p2, s.x.row(1), 50, r2, nullptr)));
+}
+
+TEST_CASE("npe: a model file with bad metadata is a one-line error naming the key", "[npe]") {
+    TempDir dir;
+    const Sims s = simulate(SbiTask::two_moons, 100, 8);
+    Posterior post;
+    npe_train(post, s.theta, s.x, small_config(1), 1);
+    PosteriorInfo info;
+    info.task = "two_moons";
+    const std::string path = dir / "model.safetensors";
+    save_posterior(path, post, info);
+    struct Case { std::string key, value, expect; };
+    const Case cases[] = {
+        {"context_scale", "1,2,3", "'context_scale' holds more than 2 numbers"},
+        {"context_shift", "0,nan", "'context_shift' value 2"},
+        {"standardize_scale", "1,-1", "'standardize_scale' value 2"},
+        {"task", "moons", "'task' = 'moons' is not custom or one of"},
+        {"task", "slcp", "'task' = 'slcp' has 5 parameters and 8 data, the flow 2 and 2"},
+        {"theta_columns", "a,b,c", "'theta_columns' does not hold 2 names"},
+        {"context", "3", "context"},
+    };
+    for (const Case& k : cases) {
+        INFO(k.key << " = " << k.value);
+        SafeTensors st = load_safetensors(path);
+        bool found = false;
+        for (auto& kv : st.metadata)
+            if (kv.first == k.key) kv.second = k.value, found = true;
+        if (!found) st.metadata.push_back({k.key, k.value});
+        const std::string bad = dir / "bad.safetensors";
+        save_safetensors(bad, st, SYMKL_SAFETENSORS_DTYPE);
+        Posterior back;
+        try {
+            load_posterior(bad, back);
+            FAIL("no error");
+        } catch (const symkl::Error& e) {
+            const std::string m = e.what();
+            CHECK_THAT(m, Catch::Contains(k.expect));
+            CHECK_THAT(m, Catch::Contains("bad.safetensors"));
+            CHECK(m.find('\n') == std::string::npos);
+        }
+    }
+    // without the x map but with θ's
+    SafeTensors st = load_safetensors(path);
+    for (size_t i = 0; i < st.metadata.size(); i++)
+        if (st.metadata[i].first.rfind("context_s", 0) == 0) st.metadata.erase(st.metadata.begin() + (long)i--);
+    save_safetensors(dir / "half.safetensors", st, SYMKL_SAFETENSORS_DTYPE);
+    Posterior back;
+    CHECK_THROWS_WITH(load_posterior(dir / "half.safetensors", back), Catch::Contains("z-scoring of theta but not of x"));
 }

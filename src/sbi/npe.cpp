@@ -23,6 +23,9 @@ NpeConfig npe_default_config() {
     f.flow.layers = 5, f.flow.hidden = 50, f.flow.depth = 2, f.flow.act = Act::relu, f.flow.embed = 0;
     f.proxy_flow = f.flow;
     f.ebm.hidden = 64, f.ebm.depth = 2;
+    c.val_frac = 0.1;           // sbi's validation_fraction
+    c.patience = 20;            // sbi's stop_after_epochs
+    c.max_epochs = 500;
     return c;
 }
 

@@ -86,7 +86,10 @@ ValSplit npe_validation_split(const Tensor& theta, const Tensor& x, double val_f
 // n samples of p_φ(θ | x_obs) in θ's own units. Draws outside the prior's support
 // (in_support false; null: no check) are rejected and redrawn; *acceptance (when not
 // null) is the fraction accepted. Throws symkl::Error when fewer than 1 in 10⁴ draws are
-// accepted.
+// accepted. The draws z ~ N(0, I) come from rng in order: a reference sample drawn from
+// the same stream (sbi_reference_posterior with an Rng of the same seed) would be paired
+// with these point by point, which biases C2ST's cross-validation below 0.5; give the two
+// different seeds.
 Tensor posterior_sample(const Posterior& post, const Real* x_obs, int n, Rng& rng,
                         const std::function<bool(const Real*)>& in_support, double* acceptance = nullptr);
 
