@@ -133,8 +133,8 @@ int run_e5(const E5Options& opt) {
                      opt.observations, opt.n_samples, minutes(elapsed()).c_str());
     }
 
-    // the runs: the smaller budgets first (their tables are complete soonest), and within a
-    // budget the dearest first (the proxies), so no long run starts last
+    // the runs: the smaller budgets first, and within a budget npe-mle first, so that the
+    // comparisons complete in that order (a stopped experiment's partial tables hold them)
     std::vector<E5Run> runs;
     for (SbiTask t : opt.tasks)
         for (long b : opt.budgets)
@@ -148,8 +148,7 @@ int run_e5(const E5Options& opt) {
     for (size_t i = 0; i < order.size(); i++) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
         if (runs[a].budget != runs[b].budget) return runs[a].budget < runs[b].budget;
-        auto cost = [&](const E5Run& r) { return r.method == "npe-mle" ? 1 : 4; };
-        return cost(runs[a]) > cost(runs[b]);
+        return (runs[a].method == "npe-mle") > (runs[b].method == "npe-mle");
     });
     long workers = opt.jobs > 0 ? opt.jobs : (long)std::max(1u, std::thread::hardware_concurrency());
     workers = std::max(1L, std::min<long>(workers, (long)runs.size()));
