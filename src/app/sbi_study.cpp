@@ -273,7 +273,7 @@ int run_e5(const E5Options& opt) {
         // pair plots: seed 0, observation 1, the smallest budget, every method against the reference
         for (size_t ti = 0; ti < opt.tasks.size(); ti++) {
             const SbiTask t = opt.tasks[ti];
-            const int k = std::min(sbi_theta_dim(t), 4), show = std::min(opt.n_samples, 1000);
+            const int k = std::min(sbi_theta_dim(t), 4), show = std::min(opt.n_samples, 500);
             std::vector<std::string> names;
             for (int j = 1; j <= k; j++) names.push_back("theta_" + std::to_string(j));
             auto set_of = [&](const std::string& label, const Tensor& s, int colour) {

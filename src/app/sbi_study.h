@@ -8,7 +8,7 @@
 //   DIR/results.csv   one row per run and observation: C2ST, acceptance rate, epochs, times
 //   DIR/summary.md    mean C2ST over the observations per run, mean [min, max] over seeds,
 //                     beside sbibm's published NPE numbers; run times
-//   DIR/fig/<task>-<method>-pairs.svg  posterior samples of seed 0 for observation 1
+//   DIR/fig/<task>-<method>-pairs.svg  500 posterior samples of seed 0 for observation 1
 //                     against the reference, at the smallest budget
 #pragma once
 #include <string>
