@@ -128,7 +128,7 @@ static const CommandSpec TRAIN = {
         {"--val-frac", "F", "0.1", "fraction of the simulations held out for validation"},
         {"--samples", "M", "8", "jeffreys, penalty: samples of p(theta | x) per context"},
         {"--contexts", "C", "16", "jeffreys, penalty: contexts (minibatch rows) sampled per step"},
-        {"--eps", "E", "", "jeffreys: the constraint's epsilon [default: kNN estimate of H(theta | x)]"},
+        {"--eps", "E", "", "jeffreys, penalty: the constraint's epsilon in nats, theta's units [default: kNN estimate of H(theta | x)]"},
         {"--threads", "T", "0", "OpenMP threads (0 = all cores); results do not depend on it"},
     }};
 
@@ -460,7 +460,11 @@ static int sbi_train_cmd(int argc, char** argv) {
                             {"best_epoch", std::to_string(rep.best_epoch)}};
     save_posterior(out + "/model.safetensors", post, info, extra);
     write_file_atomic(out + "/metrics.csv", metrics);
-    write_file_atomic(out + "/config.json", config_text);
+    if (std::isfinite(rep.eps)) {  // the ε the constraint used (automatic: H(theta | x) by kNN)
+        config.set("eps_resolved", Json::make_number(rep.eps));
+        config.set("eps_auto", Json::make_bool(rep.eps_auto));
+    }
+    write_file_atomic(out + "/config.json", json_write(config, JsonStyle::Pretty) + "\n");
     const double per_epoch = rep.epochs > 0 ? rep.seconds / (double)rep.epochs : 0;
     std::printf("trained %ld epochs of %ld steps (%s); best epoch %ld, validation NLL %.4f nats; %.1f s (%.3f s an epoch)\n",
                 rep.epochs, rep.steps_per_epoch,
@@ -468,6 +472,9 @@ static int sbi_train_cmd(int argc, char** argv) {
                 : rep.early_stopped ? "early stop"
                                     : "max epochs",
                 rep.best_epoch, rep.best_val_nll, rep.seconds, per_epoch);
+    if (std::isfinite(rep.eps))
+        std::printf("eps %.4f nats (%s; compare the G column of metrics.csv)\n", rep.eps,
+                    rep.eps_auto ? "automatic: the kNN estimate of H(theta | x)" : "--eps");
     std::printf("wrote %s/model.safetensors, %s/metrics.csv, %s/config.json\n", out.c_str(), out.c_str(), out.c_str());
     if (rep.bad) {
         std::fprintf(stderr, "symkl sbi train: training stopped at step %ld: %s is not finite (the model is the best epoch before it; try a lower --lr)\n",

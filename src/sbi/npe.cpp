@@ -123,6 +123,7 @@ NpeReport npe_train_log(Posterior& post, const Tensor& theta, const Tensor& x, c
 
     FitConfig fc = cfg.fit;
     fc.flow.context = C;
+    if (fc.eps) fc.eps = *fc.eps - log_det;  // given in θ's units; the flow works in z-scored ones
     FitModels m;
     fit_init(m, fc, v.fit, init_rng, proxy_rng);
 
@@ -161,6 +162,7 @@ NpeReport npe_train_log(Posterior& post, const Tensor& theta, const Tensor& x, c
     rep.bad = end.bad, rep.bad_step = end.bad_step;
     rep.best_epoch = sel.best_step < 0 ? 0 : sel.best_step / spe;
     rep.best_val_nll = sel.best_nll + log_det;
+    if (uses_proxy(fc.trainer.method)) rep.eps = m.resolved.eps + log_det, rep.eps_auto = m.resolved.eps_auto;
     p.flow = std::move(m.flow);
     post = std::move(p);
     rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

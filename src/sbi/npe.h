@@ -25,7 +25,8 @@
 
 struct NpeConfig {
     FitConfig fit;              // method, proxy, architectures, batch, samples per context,
-                                // contexts (fit.flow.context is set from x)
+                                // contexts (fit.flow.context is set from x); fit.eps, when
+                                // given, is in θ's own units (nats, like the validation NLL)
     double val_frac = 0.1;      // held-out fraction of the simulations
     long patience = 20;         // epochs without a better validation NLL before stopping
     long max_epochs = 500;      // at most this many epochs
@@ -52,6 +53,8 @@ struct NpeReport {
     long n_fit = 0, n_val = 0;  // simulations that trained, and held out
     const char* bad = nullptr;  // a non-finite term ended the run: which (train/train.h)
     long bad_step = 0;
+    double eps = NAN;           // jeffreys, penalty: the constraint's ε in θ's own units (as
+    bool eps_auto = false;      //   val_nll; automatic: the kNN estimate of H(θ | x), train/fit.h)
 };
 
 // One epoch's record: its validation NLL and the means over its steps of the method's
