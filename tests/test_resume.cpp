@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "app/resume.h"
 #include "cli_run.h"
 #include "tempdir.h"
 
@@ -163,4 +164,20 @@ TEST_CASE("resume: what cannot be continued is refused in one line with exit 2",
     REQUIRE(run_cli("train --data " + csv + " --method jeffreys --lr 0.01 --batch 32 --layers 2 --hidden 8 --n-eval 300 "
                     "--log-every 10 --val-every 4 --patience 2 --quiet --no-figures --steps 40 --out " + early).code == 0);
     refused(early + " --steps 80", "stopped early at step 8");
+}
+
+TEST_CASE("resume: a state that is not finite (a diverging optimiser) is not written; the last finite one stays",
+          "[resume]") {
+    TempDir t;
+    const std::string path = t / "state.safetensors";
+    RunState st;
+    st.flow = {Real(1), Real(2)}, st.flow_m = {Real(0), Real(0)}, st.flow_v = {Real(0.5), Real(0.25)};
+    REQUIRE(save_run_state(path, st));
+    const std::string first = slurp(path);
+    st.flow_v[1] = (Real)INFINITY;  // float's Adam v overflows first
+    CHECK(!save_run_state(path, st));
+    CHECK(slurp(path) == first);
+    st.flow_v[1] = Real(0.25), st.flow[0] = (Real)NAN;
+    CHECK(!save_run_state(path, st));
+    CHECK(slurp(path) == first);
 }

@@ -1,6 +1,8 @@
 // resume.cpp — the state of a run as a safetensors file, and back.
 #include "app/resume.h"
 
+#include <cmath>
+
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -111,8 +113,11 @@ const char* const FORMAT = "symkl-state-1";
 
 }  // namespace
 
-void save_run_state(const std::string& path, const RunState& state) {
+bool save_run_state(const std::string& path, const RunState& state) {
     RunState st = state;  // fields() and numbers() hand out pointers into it
+    for (const Field& x : fields(st))  // a diverged optimiser (float's Adam v overflows first)
+        for (double v : *x.v)
+            if (!std::isfinite(v)) return false;
     SafeTensors f;
     f.metadata.push_back({"format", FORMAT});
     f.metadata.push_back({"status", st.status});
@@ -129,6 +134,7 @@ void save_run_state(const std::string& path, const RunState& state) {
         f.tensors.push_back({x.name, {(int64_t)x.v->size()}, std::vector<double>(x.v->begin(), x.v->end())});
     }
     save_safetensors(path, f, "F64");
+    return true;
 }
 
 RunState load_run_state(const std::string& path, const FitModels& m, bool with_selection) {

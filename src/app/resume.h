@@ -55,8 +55,10 @@ void state_capture(RunState& st, const FitModels& m, const Selection* sel, const
 // Puts them back (the models must have the architecture of the state's run).
 void state_restore(const RunState& st, FitModels& m, Selection* sel, Rng& batch_rng);
 
-// Writes atomically (safetensors with checksums, docs/checkpoint.md).
-void save_run_state(const std::string& path, const RunState& st);
+// Writes atomically (safetensors with checksums, docs/checkpoint.md). Writes nothing and
+// returns false when a value of the state is not finite (a diverging run's optimiser): the
+// file then stays at the last finite state, from which a resume replays the same steps.
+bool save_run_state(const std::string& path, const RunState& st);
 // Reads and checks a state against the models it is for (sizes of every tensor); throws
 // symkl::Error naming the file and what is wrong.
 RunState load_run_state(const std::string& path, const FitModels& m, bool with_selection);

@@ -386,6 +386,7 @@ RunResult run_training(RunSettings s) {
     };
     // At every log: the models first, then metrics.csv, then (once) config.json, so a
     // run that fails to write (a full disk) never leaves a config without its model.
+    bool state_warned = false;
     auto on_log = [&](const FitLog& l) {
         Metrics mt;
         evaluate(mt, m.flow, eval_cache, d.train, ev);
@@ -396,7 +397,13 @@ RunResult run_training(RunSettings s) {
         metrics += metrics_row(lg, mt, with_proxy ? t.lambda : NAN, method == Method::jeffreys ? t.u : NAN);
         write_file_atomic(metrics_path, metrics);
         if (last_good < 0) write_file_atomic(s.out + "/config.json", config);
-        save_run_state(state_path, snap);
+        if (!save_run_state(state_path, snap) && !state_warned) {
+            std::fprintf(stderr,
+                         "symkl: warning: the optimiser state is not finite at step %ld (training is diverging): "
+                         "state.safetensors keeps the last finite one, and --resume replays from there\n",
+                         l.step);
+            state_warned = true;
+        }
         last_good = l.step;
         res.last = mt;
         if (mt.test_nll < res.best.test_nll) res.best = mt, res.best_step = l.step;
