@@ -46,6 +46,15 @@ void flow_init(Flow& f, Rng& rng) {
     if (f.cfg.embed > 0) mlp_init(f.embed, f.params, rng, LastLayer::random);
 }
 
+Flow flow_view(const Flow& f) {
+    Flow v;
+    v.cfg = f.cfg;
+    v.couplings = f.couplings;
+    v.embed = f.embed;
+    v.params = params_view(f.params);
+    return v;
+}
+
 void flow_cache_init(FlowCache& c, const Flow& f, int cap) {
     const int K = (int)f.couplings.size(), D = f.cfg.dim;
     c.cap = cap;

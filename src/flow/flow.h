@@ -65,6 +65,9 @@ void flow_build(Flow& f, const FlowConfig& cfg);
 // Random conditioner weights (PyTorch's default init), zero last layers.
 void flow_init(Flow& f, Rng& rng);
 void flow_cache_init(FlowCache& c, const Flow& f, int cap);
+// A gradient view of f (nn/params.h): the same couplings and weights, read from f.params,
+// gradients of its own. f must stay where it is while the view is used.
+Flow flow_view(const Flow& f);
 
 // log N(z; 0, I) for one D-vector
 Real log_normal(const Real* z, int D);

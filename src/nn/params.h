@@ -8,6 +8,11 @@
 //
 // Use: declare every tensor (offsets are returned), allocate() once, then
 // take pointers with v(offset) / g(offset). The buffers never move afterwards.
+//
+// A gradient view (params_view) has no values of its own: v() reads those of the Params it
+// was made from, g() writes its own gradient buffer. Threads that take slices of one batch
+// through a model each run the backward into a view of it; the views' gradients are then
+// summed into the model's in a fixed order (objectives/jeffreys.h, StepSlices).
 #pragma once
 #include <cstddef>
 #include <string>
@@ -25,6 +30,7 @@ struct Params {
     std::vector<Real> value, grad;
     std::vector<ParamInfo> info;
     size_t total = 0;
+    const Params* shared = nullptr;  // a view: whose values v() reads (null: its own)
 
     size_t declare(const std::string& name, const std::vector<int>& shape) {
         size_t count = 1;
@@ -38,8 +44,19 @@ struct Params {
         grad.assign(total, Real(0));
     }
     size_t size() const { return total; }
-    Real* v(size_t offset) { return value.data() + offset; }
-    const Real* v(size_t offset) const { return value.data() + offset; }
+    // (a view's values are the shared model's; writing through a view's v() writes those)
+    Real* v(size_t offset) { return (shared ? const_cast<Real*>(shared->value.data()) : value.data()) + offset; }
+    const Real* v(size_t offset) const { return (shared ? shared->value.data() : value.data()) + offset; }
     Real* g(size_t offset) { return grad.data() + offset; }
     void zero_grad() { grad.assign(grad.size(), Real(0)); }
 };
+
+// A gradient view of p: p's layout and values, gradients of its own (zero). p must stay where
+// it is while the view is used.
+inline Params params_view(const Params& p) {
+    Params g;
+    g.total = p.total;
+    g.shared = &p;
+    g.grad.assign(p.total, Real(0));
+    return g;
+}

@@ -1,9 +1,12 @@
 // jeffreys.cpp — F̂, R̂, Ĝ and log Ẑ, and the gradient each player needs.
 #include "objectives/jeffreys.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "tensor/check.h"
+#include "tensor/error.h"
+#include "tensor/parallel.h"
 
 void jeffreys_work_init(JeffreysWork& w, int D, int B, int M) {
     const int n = B > M ? B : M;
@@ -16,6 +19,98 @@ void jeffreys_work_init(JeffreysWork& w, int D, int B, int M) {
     w.dq.assign(n, Real(0));
     w.w.assign(M, 0.0);
     w.log_zc.assign(M, 0.0);
+    w.data_logp.assign(B, Real(0));
+    w.data_dlogp.assign(B, Real(0));
+    w.data_q.assign(B, Real(0));
+    w.data_dq.assign(B, Real(0));
+}
+
+int step_slice_count(const Flow& p, const Proxy* q, int B, int M) {
+    long H = p.cfg.hidden;
+    if (q) H = std::max(H, (long)(q->kind == ProxyKind::flow ? q->flow.cfg.hidden : q->ebm.cfg.hidden));
+    const long rows = q ? std::max(B, M) : B, fewest = q ? std::min(B, M) : B;
+    if (rows * H * H >= PAR_MIN_MACS) return 1;  // the kernels split the products themselves
+    return (int)std::max(1L, std::min((long)SLICE_AUTO, fewest / SLICE_MIN_ROWS));
+}
+
+void step_slices_init(StepSlices& s, int count, const Flow& p, const Proxy* q, int B, int M) {
+    if (count < 1 || count > SLICE_MAX)
+        throw symkl::Error("step slices: " + std::to_string(count) + " slices asked for; 1 to " +
+                           std::to_string(SLICE_MAX) + " are possible");
+    s = StepSlices{};
+    s.count = count;
+    if (s.count == 1) return;
+    const int cap = (std::max(B, M) + s.count - 1) / s.count;  // the largest slice
+    s.flow.reserve(s.count), s.cache.resize(s.count);
+    if (q) s.proxy.reserve(s.count), s.proxy_cache.resize(s.count);
+    for (int k = 0; k < s.count; k++) {
+        s.flow.push_back(flow_view(p));
+        flow_cache_init(s.cache[k], p, cap);
+        if (!q) continue;
+        s.proxy.push_back(proxy_view(*q));
+        proxy_cache_init(s.proxy_cache[k], *q, cap);
+    }
+}
+
+// The first row of slice k of n rows cut into S (slice k is [part(n, S, k), part(n, S, k + 1))).
+static int part(int n, int S, int k) { return (int)((long)n * k / S); }
+
+// A model's gradient and its slices' views, to be added up after the slices' passes.
+struct Gather {
+    Params* into = nullptr;
+    Params* views[SLICE_MAX] = {};
+};
+
+// Runs body(k) for every slice k, side by side (one parallel region), then adds each view's
+// gradient into its model's, in slice order (view 0 first), zeroing the views for the next
+// pass. One slice: body(0) on the calling thread, nothing to add.
+template <class Body>
+static void run_slices(int S, const Body& body, const Gather* gathers = nullptr, int n_gathers = 0) {
+    if (S == 1) {
+        body(0);
+        return;
+    }
+    #pragma omp parallel
+    {
+        #pragma omp for schedule(static)
+        for (int k = 0; k < S; k++) body(k);
+        for (int g = 0; g < n_gathers; g++) {  // (each `for` ends in a barrier)
+            Real* into = gathers[g].into->grad.data();
+            const long n = (long)gathers[g].into->size(), chunk = 1L << 12, chunks = (n + chunk - 1) / chunk;
+            #pragma omp for schedule(static)
+            for (long c = 0; c < chunks; c++) {
+                const long i0 = c * chunk, i1 = std::min(n, i0 + chunk);
+                for (int k = 0; k < S; k++) {
+                    Real* v = gathers[g].views[k]->grad.data();
+                    for (long i = i0; i < i1; i++) into[i] += v[i], v[i] = Real(0);
+                }
+            }
+        }
+    }
+}
+
+static Gather gather_flow(Flow& p, StepSlices* sl) {
+    Gather g;
+    g.into = &p.params;
+    for (int k = 0; sl && k < sl->count && sl->count > 1; k++) g.views[k] = &sl->flow[k].params;
+    return g;
+}
+
+static Gather gather_proxy(Proxy& q, StepSlices* sl) {
+    Gather g;
+    g.into = &q.params();
+    for (int k = 0; sl && k < sl->count && sl->count > 1; k++) g.views[k] = &sl->proxy[k].params();
+    return g;
+}
+
+void sample_slices(Real* x, Real* logp, const Real* z, const Flow& p, FlowCache& pc, int M, const Real* y,
+                   StepSlices* sl) {
+    const int S = sl ? sl->count : 1, D = p.cfg.dim, C = p.cfg.context;
+    run_slices(S, [&](int k) {  // no gradient: every slice samples through p itself
+        const int m0 = part(M, S, k), m = part(M, S, k + 1) - m0;
+        flow_sample(x + (size_t)m0 * D, logp + m0, z + (size_t)m0 * D, p, S > 1 ? sl->cache[k] : pc, m,
+                    y ? y + (size_t)m0 * C : nullptr);
+    });
 }
 
 LogZ log_partition_is(double* w, const Real* E, const Real* logp, int M) {
@@ -56,103 +151,148 @@ static LogZ block_log_partition(JeffreysWork& w, const Real* E, const Real* logp
 }
 
 ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, const Real* x, int B,
-                          const Real* z, int M, double r, double log_z, JeffreysWork& w, const Contexts& ctx) {
-    SYMKL_CHECK(B <= w.B && B <= pc.cap && (r == 0 || (M <= w.M && M <= pc.cap)),
-                "theta_gradient: batch larger than the work space or the cache");
-    ThetaTerms t;
-    // F̂ = −(1/B) Σ log p(x_i)  →  d F̂ / d log p(x_i) = −1/B
-    flow_log_prob(w.logp.data(), x, p, pc, B, ctx.data);
-    double s = 0;
-    for (int i = 0; i < B; i++) s += (double)w.logp[i];
-    t.F = -s / B;
-    for (int i = 0; i < B; i++) w.dlogp[i] = Real(-1) / (Real)B;
-    flow_log_prob_backward(nullptr, w.dlogp.data(), p, pc, B);
-    if (r == 0 || !q) return t;
-
-    // R̂ = (1/M) Σ [log p(x̃_j) − log q(x̃_j)] through the reparameterised sampling pass:
-    //   d(r·R̂)/d log p(x̃_j) = r/M,   d(r·R̂)/dx̃_j = −(r/M) ∇ₓ log q(x̃_j)
-    flow_sample(w.xs.ptr(), w.logp.data(), z, p, pc, M, ctx.samples);
+                          const Real* z, int M, double r, double log_z, JeffreysWork& w, const Contexts& ctx,
+                          StepSlices* sl) {
+    SYMKL_CHECK(B <= w.B && (r == 0 || M <= w.M), "theta_gradient: batch larger than the work space");
+    const int S = sl ? sl->count : 1, D = p.cfg.dim, C = p.cfg.context;
+    SYMKL_CHECK(S > 1 || (B <= pc.cap && (r == 0 || M <= pc.cap)), "theta_gradient: batch larger than the cache");
+    const bool reverse = r != 0 && q;
+    SYMKL_CHECK(!reverse || S == 1 || (int)sl->proxy.size() == S, "theta_gradient: slices without the proxy");
     const Real rm = (Real)(r / M);
+    const Gather gathers[2] = {gather_flow(p, sl), reverse ? gather_proxy(*q, sl) : Gather{}};
+    run_slices(S, [&](int k) {
+        Flow& pk = S > 1 ? sl->flow[k] : p;
+        FlowCache& ck = S > 1 ? sl->cache[k] : pc;
+        // F̂ = −(1/B) Σ log p(x_i)  →  d F̂ / d log p(x_i) = −1/B
+        const int b0 = part(B, S, k), b = part(B, S, k + 1) - b0;
+        flow_log_prob(w.data_logp.data() + b0, x + (size_t)b0 * D, pk, ck, b,
+                      ctx.data ? ctx.data + (size_t)b0 * C : nullptr);
+        for (int i = b0; i < b0 + b; i++) w.data_dlogp[i] = Real(-1) / (Real)B;
+        flow_log_prob_backward(nullptr, w.data_dlogp.data() + b0, pk, ck, b);
+        if (!reverse) return;
+
+        // R̂ = (1/M) Σ [log p(x̃_j) − log q(x̃_j)] through the reparameterised sampling pass:
+        //   d(r·R̂)/d log p(x̃_j) = r/M,   d(r·R̂)/dx̃_j = −(r/M) ∇ₓ log q(x̃_j)
+        const int m0 = part(M, S, k), m = part(M, S, k + 1) - m0;
+        const Real* ys = ctx.samples ? ctx.samples + (size_t)m0 * C : nullptr;
+        Real* xs = w.xs.row(m0);
+        flow_sample(xs, w.logp.data() + m0, z + (size_t)m0 * D, pk, ck, m, ys);
+        Proxy& qk = S > 1 ? sl->proxy[k] : *q;
+        ProxyCache& qck = S > 1 ? sl->proxy_cache[k] : *qc;
+        if (q->kind == ProxyKind::ebm) {
+            // log q = −E − log Ẑ, so −∇ₓ log q = ∇ₓE: backprop dE = r/M into x̃
+            ebm_energy(w.q.data() + m0, xs, qk.ebm, qck.ebm, m, ys);
+            for (int j = m0; j < m0 + m; j++) w.dq[j] = rm;
+            ebm_energy_backward(w.dx.row(m0), w.dq.data() + m0, xs, qk.ebm, qck.ebm, m);
+        } else {
+            // exact log q: backprop d/d log q = −r/M into x̃
+            flow_log_prob(w.q.data() + m0, xs, qk.flow, qck.flow, m, ys);
+            for (int j = m0; j < m0 + m; j++) w.dq[j] = -rm;
+            flow_log_prob_backward(w.dx.row(m0), w.dq.data() + m0, qk.flow, qck.flow, m);
+        }
+        for (int j = m0; j < m0 + m; j++) w.dlogp[j] = rm;
+        flow_sample_backward(nullptr, w.dx.row(m0), w.dlogp.data() + m0, pk, ck, m);
+    }, gathers, reverse ? 2 : 1);
+    ThetaTerms t;
+    double s = 0;
+    for (int i = 0; i < B; i++) s += (double)w.data_logp[i];
+    t.F = -s / B;
+    if (!reverse) return t;
     s = 0;
     if (q->kind == ProxyKind::ebm) {
-        // log q = −E − log Ẑ, so −∇ₓ log q = ∇ₓE: backprop dE = r/M into x̃
-        ebm_energy(w.q.data(), w.xs.ptr(), q->ebm, qc->ebm, M, ctx.samples);
         for (int j = 0; j < M; j++) s += (double)w.logp[j] + (double)w.q[j];
         t.R = s / M + log_z;
-        for (int j = 0; j < M; j++) w.dq[j] = rm;
-        ebm_energy_backward(w.dx.ptr(), w.dq.data(), w.xs.ptr(), q->ebm, qc->ebm, M);
     } else {
-        // exact log q: backprop d/d log q = −r/M into x̃
-        flow_log_prob(w.q.data(), w.xs.ptr(), q->flow, qc->flow, M, ctx.samples);
         for (int j = 0; j < M; j++) s += (double)w.logp[j] - (double)w.q[j];
         t.R = s / M;
-        for (int j = 0; j < M; j++) w.dq[j] = -rm;
-        flow_log_prob_backward(w.dx.ptr(), w.dq.data(), q->flow, qc->flow, M);
     }
-    for (int j = 0; j < M; j++) w.dlogp[j] = rm;
-    flow_sample_backward(nullptr, w.dx.ptr(), w.dlogp.data(), p, pc, M);
     return t;
 }
 
 PsiTerms psi_gradient(Proxy& q, ProxyCache& qc, const Real* xs, const Real* logp_s, int M, const Real* x,
                       int B, double lambda, JeffreysWork& w, const Real* ys, const Real* log_b, int Mb,
-                      const Contexts& ctx) {
+                      const Contexts& ctx, StepSlices* sl) {
     SYMKL_CHECK(B <= w.B && M <= w.M && Mb <= w.M, "psi_gradient: batch larger than the work space");
     SYMKL_CHECK(!ctx.data || (!ys && ctx.blocks >= 1 && ctx.blocks <= B && M % ctx.blocks == 0),
                 "psi_gradient: contexts need 1 to B blocks that divide M, and no Gaussian base");
+    const int S = sl ? sl->count : 1;
+    SYMKL_CHECK(S == 1 || (int)sl->proxy.size() == S, "psi_gradient: slices without the proxy");
+    const Gather gather = gather_proxy(q, sl);
     PsiTerms t;
     double s = 0;
     if (q.kind == ProxyKind::ebm) {
         EBM& e = q.ebm;
+        const int D = e.cfg.dim, C = e.cfg.context;
         const int K = ctx.data ? ctx.blocks : 1;  // context blocks, each with its own log Ẑ
         LogZ lz;
         if (ys && Mb > 0) {
-            // base draws: log Ẑ = logsumexp_j (−E(y_j) − log b(y_j)) − log Mb, ∂ log Ẑ/∂E(y_j) = −w_j,
-            // and log Ẑ enters R̂ + λĜ with weight 1 + λ
+            // base draws (on q itself, not sliced): log Ẑ = logsumexp_j (−E(y_j) − log b(y_j)) − log Mb,
+            // ∂ log Ẑ/∂E(y_j) = −w_j, and log Ẑ enters R̂ + λĜ with weight 1 + λ
             ebm_energy(w.q.data(), ys, e, qc.ebm, Mb);
             lz = log_partition_is(w.w.data(), w.q.data(), log_b, Mb);
             for (int j = 0; j < Mb; j++) w.dq[j] = (Real)(-(1.0 + lambda) * w.w[j]);
             ebm_energy_backward(nullptr, w.dq.data(), ys, e, qc.ebm, Mb);
-            // samples of p: R̂ = (1/M) Σ (log p_j + E_j) + log Ẑ  →  dR̂/dE(x̃_j) = 1/M
-            ebm_energy(w.q.data(), xs, e, qc.ebm, M);
-            for (int j = 0; j < M; j++) s += (double)logp_s[j] + (double)w.q[j];
+        }
+        // the samples' energies, slice by slice
+        run_slices(S, [&](int k) {
+            const int m0 = part(M, S, k), m = part(M, S, k + 1) - m0;
+            ebm_energy(w.q.data() + m0, xs + (size_t)m0 * D, S > 1 ? sl->proxy[k].ebm : e,
+                       S > 1 ? sl->proxy_cache[k].ebm : qc.ebm, m,
+                       ctx.samples ? ctx.samples + (size_t)m0 * C : nullptr);
+        });
+        if (ys && Mb > 0) {
+            // R̂ = (1/M) Σ (log p_j + E_j) + log Ẑ  →  dR̂/dE(x̃_j) = 1/M
             for (int j = 0; j < M; j++) w.dq[j] = Real(1) / (Real)M;
         } else {
             // samples of p as the proposal: R̂ = (1/M) Σ (log p_j + E_j) + (1/K) Σ_c log Ẑ_c, so
             //   d(R̂ + λĜ)/dE(x̃_j) = 1/M − ((1 + λ)/K) w_j      (∂ log Ẑ_c/∂E_j = −w_j in block c)
-            ebm_energy(w.q.data(), xs, e, qc.ebm, M, ctx.samples);
             lz = block_log_partition(w, w.q.data(), logp_s, M, K);
-            for (int j = 0; j < M; j++) s += (double)logp_s[j] + (double)w.q[j];
             for (int j = 0; j < M; j++) w.dq[j] = (Real)(1.0 / M - (1.0 + lambda) / K * w.w[j]);
         }
-        ebm_energy_backward(nullptr, w.dq.data(), xs, e, qc.ebm, M);
+        for (int j = 0; j < M; j++) s += (double)logp_s[j] + (double)w.q[j];
         t.log_z = lz.log_z;
         t.ess = lz.ess;
         t.R = s / M + lz.log_z;
         // data: Ĝ = (1/n) Σ_i E(x_i) + log Ẑ (conditional: the K rows whose contexts have a
         // log Ẑ_c, and their mean)  →  d(λĜ)/dE(x_i) = λ/n
         const int n = ctx.data ? K : B;
-        ebm_energy(w.q.data(), x, e, qc.ebm, n, ctx.data);
+        run_slices(S, [&](int k) {
+            EBM& ek = S > 1 ? sl->proxy[k].ebm : e;
+            EBMCache& ck = S > 1 ? sl->proxy_cache[k].ebm : qc.ebm;
+            const int m0 = part(M, S, k), m = part(M, S, k + 1) - m0;
+            ebm_energy_backward(nullptr, w.dq.data() + m0, xs + (size_t)m0 * D, ek, ck, m);
+            const int i0 = part(n, S, k), b = part(n, S, k + 1) - i0;
+            ebm_energy(w.data_q.data() + i0, x + (size_t)i0 * D, ek, ck, b,
+                       ctx.data ? ctx.data + (size_t)i0 * C : nullptr);
+            for (int i = i0; i < i0 + b; i++) w.data_dq[i] = (Real)(lambda / n);
+            ebm_energy_backward(nullptr, w.data_dq.data() + i0, x + (size_t)i0 * D, ek, ck, b);
+        }, &gather, 1);
         s = 0;
-        for (int i = 0; i < n; i++) s += (double)w.q[i];
+        for (int i = 0; i < n; i++) s += (double)w.data_q[i];
         t.G = s / n + lz.log_z;
-        for (int i = 0; i < n; i++) w.dq[i] = (Real)(lambda / n);
-        ebm_energy_backward(nullptr, w.dq.data(), x, e, qc.ebm, n);
     } else {
-        Flow& f = q.flow;
-        // samples: R̂ = (1/M) Σ (log p_j − log q(x̃_j))  →  dR̂/d log q(x̃_j) = −1/M
-        flow_log_prob(w.q.data(), xs, f, qc.flow, M, ctx.samples);
+        const int D = q.flow.cfg.dim, C = q.flow.cfg.context;
+        run_slices(S, [&](int k) {
+            Flow& fk = S > 1 ? sl->proxy[k].flow : q.flow;
+            FlowCache& ck = S > 1 ? sl->proxy_cache[k].flow : qc.flow;
+            // samples: R̂ = (1/M) Σ (log p_j − log q(x̃_j))  →  dR̂/d log q(x̃_j) = −1/M
+            const int m0 = part(M, S, k), m = part(M, S, k + 1) - m0;
+            flow_log_prob(w.q.data() + m0, xs + (size_t)m0 * D, fk, ck, m,
+                          ctx.samples ? ctx.samples + (size_t)m0 * C : nullptr);
+            for (int j = m0; j < m0 + m; j++) w.dq[j] = Real(-1) / (Real)M;
+            flow_log_prob_backward(nullptr, w.dq.data() + m0, fk, ck, m);
+            // data: Ĝ = −(1/B) Σ log q(x_i)  →  d(λĜ)/d log q(x_i) = −λ/B
+            const int b0 = part(B, S, k), b = part(B, S, k + 1) - b0;
+            flow_log_prob(w.data_q.data() + b0, x + (size_t)b0 * D, fk, ck, b,
+                          ctx.data ? ctx.data + (size_t)b0 * C : nullptr);
+            for (int i = b0; i < b0 + b; i++) w.data_dq[i] = (Real)(-lambda / B);
+            flow_log_prob_backward(nullptr, w.data_dq.data() + b0, fk, ck, b);
+        }, &gather, 1);
         for (int j = 0; j < M; j++) s += (double)logp_s[j] - (double)w.q[j];
         t.R = s / M;
-        for (int j = 0; j < M; j++) w.dq[j] = Real(-1) / (Real)M;
-        flow_log_prob_backward(nullptr, w.dq.data(), f, qc.flow, M);
-        // data: Ĝ = −(1/B) Σ log q(x_i)  →  d(λĜ)/d log q(x_i) = −λ/B
-        flow_log_prob(w.q.data(), x, f, qc.flow, B, ctx.data);
         s = 0;
-        for (int i = 0; i < B; i++) s += (double)w.q[i];
+        for (int i = 0; i < B; i++) s += (double)w.data_q[i];
         t.G = -s / B;
-        for (int i = 0; i < B; i++) w.dq[i] = (Real)(-lambda / B);
-        flow_log_prob_backward(nullptr, w.dq.data(), f, qc.flow, B);
     }
     return t;
 }

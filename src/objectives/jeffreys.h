@@ -41,6 +41,9 @@ struct JeffreysWork {
     std::vector<Real> dq;     // (max(B, M)) the loss's gradient on each q entry
     std::vector<double> w;    // (M) self-normalised importance weights
     std::vector<double> log_zc;  // (M) conditional EBM: log Ẑ of each context block
+    // the same for the data rows, kept apart from the samples' so that both can be in use
+    // at once when slices of the step run side by side (StepSlices)
+    std::vector<Real> data_logp, data_dlogp, data_q, data_dq;  // (B)
 };
 
 void jeffreys_work_init(JeffreysWork& w, int D, int B, int M);
@@ -53,6 +56,34 @@ struct Contexts {
     const Real* samples = nullptr;
     int blocks = 1;
 };
+
+// A step cut into row slices that threads take through whole passes. Slice s of n rows is
+// rows [n·s/S, n·(s+1)/S) of the data and, cut the same way, of the samples; it runs every
+// pass of the step on its rows with its own caches, and its backward passes write into
+// gradient views of the models (nn/params.h). Between passes that need every row (log Ẑ)
+// the slices wait for each other. The views' gradients are then added to the models' in
+// slice order, and every row's numbers are the same whoever computes them: the results
+// depend on the number of slices, never on the number of threads (or on OpenMP). One slice
+// (count = 1, the default) runs the models and caches given to the functions themselves.
+struct StepSlices {
+    int count = 1;
+    std::vector<Flow> flow;               // (count) views of the main flow
+    std::vector<FlowCache> cache;         // (count) their caches
+    std::vector<Proxy> proxy;             // (count) views of the proxy (empty without one)
+    std::vector<ProxyCache> proxy_cache;  // (count)
+};
+
+// How many slices a step of B data rows and M samples is cut into: 1 when the models' widest
+// product is big enough for the matmul kernels' own threads (tensor/parallel.h), else as many
+// slices of at least SLICE_MIN_ROWS rows as fit, at most SLICE_AUTO. A function of the sizes
+// only, so the same on every machine and for every thread count. (Two slices keep both cores
+// of a 2-core machine busy and cost one thread least: docs/performance.md.)
+constexpr int SLICE_MIN_ROWS = 64, SLICE_AUTO = 2, SLICE_MAX = 8;
+int step_slice_count(const Flow& p, const Proxy* q, int B, int M);
+// Views and caches for `count` slices (1 to SLICE_MAX) of B data rows and M samples (count = 1:
+// none).
+// p and q must stay where they are while the slices are used.
+void step_slices_init(StepSlices& s, int count, const Flow& p, const Proxy* q, int B, int M);
 
 struct LogZ {
     double log_z = 0;  // log Ẑ
@@ -72,9 +103,10 @@ struct ThetaTerms {
 // given log_z (held constant). The proxy's own parameter gradients are touched too
 // (∇ₓ log q runs its backward): the ψ-step zeroes them before use.
 // Conditional models take their contexts in ctx (log_z: then the mean over contexts).
+// With slices (sl, count > 1) the same terms are computed slice by slice, side by side.
 ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, const Real* x, int B,
                           const Real* z, int M, double r, double log_z, JeffreysWork& w,
-                          const Contexts& ctx = Contexts{});
+                          const Contexts& ctx = Contexts{}, StepSlices* sl = nullptr);
 
 struct PsiTerms {
     double R = 0, G = 0;
@@ -88,6 +120,13 @@ struct PsiTerms {
 // their log b (Mb) (ebm_base_sample): ℓ_j = −E(y_j) − log b(y_j), the same estimator with b
 // as the proposal, exact for a new EBM (docs/method.md §9). Mb ≤ w.M.
 // Conditional models take their contexts in ctx (no Gaussian base; the terms above).
+// With slices (sl, count > 1) the samples' and the data's passes run slice by slice (the
+// Gaussian base's draws, when there are any, on q itself).
 PsiTerms psi_gradient(Proxy& q, ProxyCache& qc, const Real* xs, const Real* logp_s, int M, const Real* x,
                       int B, double lambda, JeffreysWork& w, const Real* ys = nullptr, const Real* log_b = nullptr,
-                      int Mb = 0, const Contexts& ctx = Contexts{});
+                      int Mb = 0, const Contexts& ctx = Contexts{}, StepSlices* sl = nullptr);
+
+// x (M, D) = T(z) and log p (M) of p's sampling pass (no gradient), slice by slice when sl
+// has more than one (through its views and caches), else through pc.
+void sample_slices(Real* x, Real* logp, const Real* z, const Flow& p, FlowCache& pc, int M,
+                   const Real* y = nullptr, StepSlices* sl = nullptr);

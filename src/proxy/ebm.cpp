@@ -44,6 +44,15 @@ void ebm_build(EBM& e, const EBMConfig& cfg) {
     e.params.allocate();
 }
 
+EBM ebm_view(const EBM& e) {
+    EBM v;
+    v.cfg = e.cfg;
+    v.base_chol = e.base_chol;
+    v.net = e.net;
+    v.params = params_view(e.params);
+    return v;
+}
+
 void ebm_init(EBM& e, Rng& rng) { mlp_init(e.net, e.params, rng, LastLayer::zero); }
 
 void ebm_cache_init(EBMCache& c, const EBM& e, int cap) {

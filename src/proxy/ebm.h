@@ -70,6 +70,8 @@ double gaussian_base_nll(const Tensor& x, const std::vector<double>& mean, const
 void ebm_build(EBM& e, const EBMConfig& cfg);
 void ebm_init(EBM& e, Rng& rng);  // PyTorch-style init, zero last layer
 void ebm_cache_init(EBMCache& c, const EBM& e, int cap);
+// A gradient view of e (nn/params.h): the same network and weights, gradients of its own.
+EBM ebm_view(const EBM& e);
 
 // Gaussian base only: x (B, D) = μ + σ₀ L z for z (B, D), draws from the base N(μ, σ₀² Σ),
 // and log b (B), the base's log-density at each.

@@ -24,3 +24,5 @@ struct ProxyCache {
 };
 
 void proxy_cache_init(ProxyCache& c, const Proxy& q, int cap);
+// A gradient view of q's model (nn/params.h): its weights, gradients of its own.
+Proxy proxy_view(const Proxy& q);

@@ -64,6 +64,8 @@ void trainer_init(Trainer& t, const TrainerConfig& cfg, Flow& flow, Proxy* proxy
     t.undo.v.assign(n_undo, Real(0));
     t.undo.t = 0;
     jeffreys_work_init(t.work, D, B, M);
+    const int slices = t.critic ? 1 : step_slice_count(flow, t.proxy, B, M);
+    step_slices_init(t.slices, slices, flow, t.proxy, B, M);
     t.batch.resize(B, D);
     t.z.resize(M, D);
     t.ctx.resize(C > 0 ? B : 0, C);
@@ -174,7 +176,7 @@ StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
     // 1. θ-step: Adam on F̂ + R̂ (F̂ alone for MLE)
     p.params.zero_grad();
     const ThetaTerms th = theta_gradient(p, t.cache, t.proxy, with_proxy ? &t.proxy_cache : nullptr, t.batch.ptr(),
-                                         B, t.z.ptr(), M, with_proxy ? 1.0 : 0.0, t.log_z, t.work, ctx);
+                                         B, t.z.ptr(), M, with_proxy ? 1.0 : 0.0, t.log_z, t.work, ctx, &t.slices);
     res.F = th.F;
     res.grad_norm = clip_grad_norm(p.params, t.cfg.clip);
     if (!std::isfinite(th.F)) return res.bad = "F (the main flow's NLL on the minibatch)", res;
@@ -195,7 +197,7 @@ StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
 
     // 2. ψ-step: fresh samples from the updated p_θ (held fixed), Adam on R̂ + λĜ
     draw_z(t.z, rng);
-    flow_sample(t.work.xs.ptr(), t.work.logp.data(), t.z.ptr(), p, t.cache, M, ctx.samples);
+    sample_slices(t.work.xs.ptr(), t.work.logp.data(), t.z.ptr(), p, t.cache, M, ctx.samples, &t.slices);
     Proxy& q = *t.proxy;
     q.params().zero_grad();
     const int Mb = t.base_x.rows;  // a Gaussian base: log Ẑ from M fresh draws of the base
@@ -204,7 +206,8 @@ StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
         ebm_base_sample(t.base_x.ptr(), t.base_logb.data(), t.z.ptr(), q.ebm, Mb);
     }
     const PsiTerms ps = psi_gradient(q, t.proxy_cache, t.work.xs.ptr(), t.work.logp.data(), M, t.batch.ptr(), B,
-                                     t.lambda, t.work, Mb > 0 ? t.base_x.ptr() : nullptr, t.base_logb.data(), Mb, ctx);
+                                     t.lambda, t.work, Mb > 0 ? t.base_x.ptr() : nullptr, t.base_logb.data(), Mb, ctx,
+                                     &t.slices);
     res.R = ps.R, res.G = ps.G;
     if (q.kind == ProxyKind::ebm) res.ess = ps.ess;
     res.proxy_grad_norm = clip_grad_norm(q.params(), t.cfg.clip);

@@ -73,6 +73,7 @@ struct Trainer {
     WganCache wgan_cache;        // capacity max(B, M)
     std::vector<Real> interp;    // (min(B, M)) the WGAN-GP interpolation draws ε_k
     JeffreysWork work;
+    StepSlices slices;           // the step's row slices (objectives/jeffreys.h); not for wgan
     Tensor batch;                // (B, D)
     Tensor z;                    // (M, D)
     int M = 0;                   // samples per step (conditional: K contexts × cfg.samples)
