@@ -102,6 +102,7 @@ static Step make_step(Method method, ProxyKind kind, Flow& flow, const Tensor& t
         critic = &st->critic;
     }
     trainer_init(st->t, tc, flow, proxy, critic);
+    st->t.team.probe = 0;  // the thread count asked for, every step (no one-thread probes)
     return [st, &train, &rng]() { train_step(st->t, train, rng); };
 }
 
@@ -246,6 +247,7 @@ static void bench_conditional(Bench& b) {
             proxy = &st->proxy;
         }
         trainer_init(st->t, tc, *flow, proxy, nullptr);
+        st->t.team.probe = 0;
         b.row("conditional", std::string(name) + " step", "D=5 C=8 K=5 H=50 B=200 (16x8)",
               [st, flow, &train, &rng]() { train_step(st->t, train, rng); }, "ms", to_ms);
     }

@@ -26,7 +26,13 @@ by the symkl CLI is loaded from its model.safetensors into the PyTorch flow (a r
 twenty lines, below), and log p of the same points is compared.
 
 Every PyTorch or NumPy measurement runs in a fresh subprocess with OMP_NUM_THREADS and
-OPENBLAS_NUM_THREADS set, so the BLAS really uses the requested thread count.
+OPENBLAS_NUM_THREADS set, so the BLAS really uses the requested thread count, and with
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment, so OpenBLAS picks its
+own kernels for the CPU (a core type pinned to an older CPU can halve its SGEMM rate).
+
+At the end a summary puts each step beside PyTorch's at each side's best thread count
+(the fastest of the counts measured) and says which of symkl's targets hold:
+small MLE >= 10x, small adaptive (EBM) >= 8x, large MLE >= 1.5x PyTorch's best.
 
   bench/compare.py --bench-float build/float/symkl_bench --bench-double build/symkl_bench \
                    --cli build/symkl [--threads 1,2] [--rounds 3] [--repeats 5] [--kinds mle,adaptive-ebm,wgan]
@@ -331,6 +337,8 @@ def python_measure(what, threads, repeats, real, scale="small", kinds=("mle",)):
     """Seconds (a matmul), or {kind: seconds per step} (what = "steps")."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
+    for pinned in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # OpenBLAS's own kernels for this CPU
+        env.pop(pinned, None)
     out = subprocess.run([sys.executable, __file__, "--worker", what, "--scale", scale, "--threads", str(threads),
                           "--repeats", str(repeats), "--real", real, "--kinds", ",".join(kinds)], env=env,
                          check=True, capture_output=True, text=True).stdout
@@ -451,6 +459,31 @@ def main():
                              torch=to, numpy=npy, ratio=sy / best))
             print(f"matmul {B}x{n_in}x{n_out} {real:6s} {t} thr: symkl {sy:7.1f} GFLOP/s   torch {to:7.1f}   "
                   f"numpy {npy:7.1f}   symkl/best = {sy / best:5.2f}", flush=True)
+
+    # 3. Each side at its best thread count, and the targets.
+    best = {}
+    for r in rows:
+        if not r["what"].endswith("_step_ms"):
+            continue
+        key = (r["what"], r["config"], r["real"])
+        b = best.setdefault(key, dict(symkl=math.inf, torch=math.inf, symkl_threads=0, torch_threads=0))
+        for side in ("symkl", "torch"):
+            if r[side] < b[side]:
+                b[side], b[side + "_threads"] = r[side], r["threads"]
+    if best:
+        print("\neach side at its best thread count:")
+        targets = {("mle_step_ms", "small"): 10.0, ("adaptive_ebm_step_ms", "small"): 8.0,
+                   ("mle_step_ms", "large"): 1.5}
+        for (what, config, real), b in best.items():
+            ratio = b["torch"] / b["symkl"]
+            scale = next(s for s, v in SCALES.items() if config == f"D={v['D']} K={v['K']} H={v['H']} L={v['L']} B={v['B']}")
+            goal = targets.get((what, scale)) if real == "float" else None
+            verdict = f"   target >= {goal:g}x: {'met' if ratio >= goal else 'NOT met'}" if goal else ""
+            label = KIND_LABELS[what[:-len("_step_ms")].replace("_", "-")]
+            print(f"{label:14s} {scale:5s} {real:6s} symkl {b['symkl']:9.2f} ms ({b['symkl_threads']} thr)   "
+                  f"PyTorch {b['torch']:9.2f} ms ({b['torch_threads']} thr)   PyTorch/symkl = {ratio:6.2f}{verdict}")
+            rows.append(dict(what=what.replace("_step_ms", "_best_ratio"), config=config, real=real,
+                             symkl=b["symkl"], torch=b["torch"], ratio=ratio))
 
     if a.csv:
         fields = ["what", "config", "real", "threads", "symkl", "torch", "numpy", "ratio", "value"]

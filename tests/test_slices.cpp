@@ -235,3 +235,33 @@ TEST_CASE("slices: training steps give the same bits for 1 and 2 threads", "[sli
         }
     }
 }
+
+TEST_CASE("slices: the team chooser times one thread and all, then keeps the faster", "[slices]") {
+    TeamChooser c;
+    c.period = 20, c.probe = 2;
+    auto run = [&](int steps, double one, double all, std::vector<int>& teams) {
+        for (int s = 0; s < steps; s++) {
+            const int team = c.next();
+            teams.push_back(team);
+            c.record(team == 1 ? one : all);
+        }
+    };
+    std::vector<int> teams;
+    run(20, 1.0, 3.0, teams);  // a busy machine: all threads three times slower
+    CHECK(teams[0] == 1);
+    CHECK(teams[1] == 1);
+    CHECK(teams[2] == 0);
+    CHECK(teams[3] == 0);
+    for (int s = 4; s < 20; s++) CHECK(teams[s] == 1);
+    teams.clear();
+    run(20, 2.0, 0.5, teams);  // idle again: the next probe goes back to all threads
+    for (int s = 4; s < 20; s++) CHECK(teams[s] == 0);
+    TeamChooser always;
+    always.probe = 0;  // no probes: always the whole team
+    int ones = 0;
+    for (int s = 0; s < 600; s++) {
+        ones += always.next() == 1;
+        always.record(1.0);
+    }
+    CHECK(ones == 0);
+}

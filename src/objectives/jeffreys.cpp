@@ -8,6 +8,9 @@
 #include "tensor/error.h"
 #include "tensor/parallel.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 void jeffreys_work_init(JeffreysWork& w, int D, int B, int M) {
     const int n = B > M ? B : M;
     w.D = D, w.B = B, w.M = M;
@@ -61,16 +64,21 @@ struct Gather {
     Params* views[SLICE_MAX] = {};
 };
 
-// Runs body(k) for every slice k, side by side (one parallel region), then adds each view's
+// Runs body(k) for every slice k, side by side (one parallel region of sl->threads threads, or
+// OpenMP's default team), then adds each view's
 // gradient into its model's, in slice order (view 0 first), zeroing the views for the next
 // pass. One slice: body(0) on the calling thread, nothing to add.
 template <class Body>
-static void run_slices(int S, const Body& body, const Gather* gathers = nullptr, int n_gathers = 0) {
+static void run_slices(const StepSlices* sl, const Body& body, const Gather* gathers = nullptr, int n_gathers = 0) {
+    const int S = sl ? sl->count : 1;
     if (S == 1) {
         body(0);
         return;
     }
-    #pragma omp parallel
+#ifdef _OPENMP
+    const int team = sl->threads > 0 ? sl->threads : omp_get_max_threads();
+#endif
+    #pragma omp parallel num_threads(team)
     {
         #pragma omp for schedule(static)
         for (int k = 0; k < S; k++) body(k);
@@ -106,7 +114,7 @@ static Gather gather_proxy(Proxy& q, StepSlices* sl) {
 void sample_slices(Real* x, Real* logp, const Real* z, const Flow& p, FlowCache& pc, int M, const Real* y,
                    StepSlices* sl) {
     const int S = sl ? sl->count : 1, D = p.cfg.dim, C = p.cfg.context;
-    run_slices(S, [&](int k) {  // no gradient: every slice samples through p itself
+    run_slices(sl, [&](int k) {  // no gradient: every slice samples through p itself
         const int m0 = part(M, S, k), m = part(M, S, k + 1) - m0;
         flow_sample(x + (size_t)m0 * D, logp + m0, z + (size_t)m0 * D, p, S > 1 ? sl->cache[k] : pc, m,
                     y ? y + (size_t)m0 * C : nullptr);
@@ -160,7 +168,7 @@ ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, cons
     SYMKL_CHECK(!reverse || S == 1 || (int)sl->proxy.size() == S, "theta_gradient: slices without the proxy");
     const Real rm = (Real)(r / M);
     const Gather gathers[2] = {gather_flow(p, sl), reverse ? gather_proxy(*q, sl) : Gather{}};
-    run_slices(S, [&](int k) {
+    run_slices(sl, [&](int k) {
         Flow& pk = S > 1 ? sl->flow[k] : p;
         FlowCache& ck = S > 1 ? sl->cache[k] : pc;
         // F̂ = −(1/B) Σ log p(x_i)  →  d F̂ / d log p(x_i) = −1/B
@@ -234,7 +242,7 @@ PsiTerms psi_gradient(Proxy& q, ProxyCache& qc, const Real* xs, const Real* logp
             ebm_energy_backward(nullptr, w.dq.data(), ys, e, qc.ebm, Mb);
         }
         // the samples' energies, slice by slice
-        run_slices(S, [&](int k) {
+        run_slices(sl, [&](int k) {
             const int m0 = part(M, S, k), m = part(M, S, k + 1) - m0;
             ebm_energy(w.q.data() + m0, xs + (size_t)m0 * D, S > 1 ? sl->proxy[k].ebm : e,
                        S > 1 ? sl->proxy_cache[k].ebm : qc.ebm, m,
@@ -256,7 +264,7 @@ PsiTerms psi_gradient(Proxy& q, ProxyCache& qc, const Real* xs, const Real* logp
         // data: Ĝ = (1/n) Σ_i E(x_i) + log Ẑ (conditional: the K rows whose contexts have a
         // log Ẑ_c, and their mean)  →  d(λĜ)/dE(x_i) = λ/n
         const int n = ctx.data ? K : B;
-        run_slices(S, [&](int k) {
+        run_slices(sl, [&](int k) {
             EBM& ek = S > 1 ? sl->proxy[k].ebm : e;
             EBMCache& ck = S > 1 ? sl->proxy_cache[k].ebm : qc.ebm;
             const int m0 = part(M, S, k), m = part(M, S, k + 1) - m0;
@@ -272,7 +280,7 @@ PsiTerms psi_gradient(Proxy& q, ProxyCache& qc, const Real* xs, const Real* logp
         t.G = s / n + lz.log_z;
     } else {
         const int D = q.flow.cfg.dim, C = q.flow.cfg.context;
-        run_slices(S, [&](int k) {
+        run_slices(sl, [&](int k) {
             Flow& fk = S > 1 ? sl->proxy[k].flow : q.flow;
             FlowCache& ck = S > 1 ? sl->proxy_cache[k].flow : qc.flow;
             // samples: R̂ = (1/M) Σ (log p_j − log q(x̃_j))  →  dR̂/d log q(x̃_j) = −1/M

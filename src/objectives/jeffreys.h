@@ -67,6 +67,7 @@ struct Contexts {
 // (count = 1, the default) runs the models and caches given to the functions themselves.
 struct StepSlices {
     int count = 1;
+    int threads = 0;                      // the team the slices get (0: OpenMP's default)
     std::vector<Flow> flow;               // (count) views of the main flow
     std::vector<FlowCache> cache;         // (count) their caches
     std::vector<Proxy> proxy;             // (count) views of the proxy (empty without one)

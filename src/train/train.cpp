@@ -1,9 +1,14 @@
 // train.cpp — the alternating primal–dual step (and its MLE and penalty special cases).
 #include "train/train.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <string>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "tensor/error.h"
 
@@ -163,8 +168,41 @@ static StepResult wgan_step(Trainer& t, const Tensor& train, Rng& rng) {
     return res;
 }
 
+int TeamChooser::next() const {
+    const long k = step % period;
+    return k < probe ? 1 : k < 2 * probe ? 0 : use;
+}
+
+void TeamChooser::record(double seconds) {
+    const long k = step % period;
+    if (k < probe) one += seconds;
+    else if (k < 2 * probe) all += seconds;
+    if (k == 2 * probe - 1) {  // both probes done: keep the faster team until the next
+        use = one < all ? 1 : 0;
+        one = all = 0;
+    }
+    step++;
+}
+
+static StepResult sliced_step(Trainer& t, const Tensor& train, Rng& rng);
+
 StepResult train_step(Trainer& t, const Tensor& train, Rng& rng) {
     if (t.critic) return wgan_step(t, train, rng);
+#ifdef _OPENMP
+    if (t.slices.count > 1 && omp_get_max_threads() > 1) {
+        t.slices.threads = t.team.next();
+        const auto start = std::chrono::steady_clock::now();
+        const StepResult r = sliced_step(t, train, rng);
+        t.team.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        return r;
+    }
+#endif
+    return sliced_step(t, train, rng);
+}
+
+// The adaptive method's step (and MLE's and the penalty's), slice by slice where t.slices has
+// more than one.
+static StepResult sliced_step(Trainer& t, const Tensor& train, Rng& rng) {
     Flow& p = *t.flow;
     const int B = t.cfg.batch, M = t.M;
     const bool with_proxy = t.proxy != nullptr;

@@ -53,6 +53,25 @@ struct TrainerConfig {
     WganConfig wgan;       // wgan: n_critic, γ, weight clipping, the critic's Adam
 };
 
+// How many threads a step's slices get. Results do not depend on it (objectives/jeffreys.h,
+// StepSlices); the time does. On an idle machine all threads are fastest, but while another
+// process holds a core, a team that waits for that core at every join of a small step can be
+// several times slower than one thread (docs/performance.md, "Threads on a busy machine").
+// So every `period` steps the next `probe` steps run on one thread and the `probe` after
+// them on the whole team, each timed, and the faster (by each probe's total time: under a
+// load that comes and goes, a probe's quickest step says little) runs until the next probe.
+// probe = 0: always the whole team.
+struct TeamChooser {
+    int period = 250, probe = 8;
+    long step = 0;                // steps chosen for so far
+    double one = 0, all = 0;      // each probe's total time so far (seconds)
+    int use = 0;                            // the team outside the probes (0: all threads, 1: one)
+    // The team for the coming step (0: all threads, 1: one thread).
+    int next() const;
+    // The coming step took `seconds`; moves on to the next step.
+    void record(double seconds);
+};
+
 // A model's parameters and optimiser state as they were before a step's update, so
 // that the update can be undone (allocated once, in trainer_init).
 struct Undo {
@@ -74,6 +93,7 @@ struct Trainer {
     std::vector<Real> interp;    // (min(B, M)) the WGAN-GP interpolation draws ε_k
     JeffreysWork work;
     StepSlices slices;           // the step's row slices (objectives/jeffreys.h); not for wgan
+    TeamChooser team;            // the slices' team of threads (with more than one slice)
     Tensor batch;                // (B, D)
     Tensor z;                    // (M, D)
     int M = 0;                   // samples per step (conditional: K contexts × cfg.samples)
