@@ -203,20 +203,8 @@ TEST_CASE("fit: the loop is train_step with logs before step 0, every log_every 
 }
 
 // A conditional Gaussian: y ~ N(0, I₂), x | y ~ N(A y, 0.1² I₂), rows [x, y].
-static Tensor conditional_rows(int n, uint64_t seed) {
-    Rng rng(seed);
-    Tensor r(n, 4);
-    for (int i = 0; i < n; i++) {
-        const double y0 = rng.normal(), y1 = rng.normal();
-        r.at(i, 0) = (Real)(0.8 * y0 - 0.5 * y1 + 0.1 * rng.normal());
-        r.at(i, 1) = (Real)(0.3 * y0 + 0.9 * y1 + 0.1 * rng.normal());
-        r.at(i, 2) = (Real)y0, r.at(i, 3) = (Real)y1;
-    }
-    return r;
-}
-
 TEST_CASE("fit: a conditional flow learns p(x | y) by every method with a proxy, and MLE", "[fit]") {
-    const Tensor train = conditional_rows(400, 61), test = conditional_rows(400, 62);
+    const Tensor train = toy_conditional_gaussian(400, 61), test = toy_conditional_gaussian(400, 62);
     // the true conditional NLL is log(2π · 0.1²) = −2.77; the marginal of x alone is about 2.7
     for (Method m : {Method::mle, Method::jeffreys, Method::penalty}) {
         for (ProxyKind kind : {ProxyKind::ebm, ProxyKind::flow}) {

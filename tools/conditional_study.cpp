@@ -15,26 +15,15 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "data/toy.h"
 #include "train/fit.h"
-
-static Tensor rows(int n, uint64_t seed) {
-    Rng rng(seed);
-    Tensor r(n, 4);
-    for (int i = 0; i < n; i++) {
-        const double y0 = rng.normal(), y1 = rng.normal();
-        r.at(i, 0) = (Real)(0.8 * y0 - 0.5 * y1 + 0.1 * rng.normal());
-        r.at(i, 1) = (Real)(0.3 * y0 + 0.9 * y1 + 0.1 * rng.normal());
-        r.at(i, 2) = (Real)y0, r.at(i, 3) = (Real)y1;
-    }
-    return r;
-}
 
 int main(int argc, char** argv) {
     if (argc < 6) {
         std::fprintf(stderr, "usage: conditional_study METHOD PROXY STEPS SAMPLES CONTEXTS [EBM_HIDDEN [PROXY_LR]]\n");
         return 2;
     }
-    const Tensor train = rows(400, 61), test = rows(400, 62);
+    const Tensor train = toy_conditional_gaussian(400, 61), test = toy_conditional_gaussian(400, 62);
     FitConfig c;
     if (!method_from_name(argv[1], &c.trainer.method) || !proxy_kind_from_name(argv[2], &c.proxy_kind)) {
         std::fprintf(stderr, "conditional_study: unknown method or proxy\n");

@@ -430,3 +430,15 @@ void toy_log_density_n(Toy t, const Tensor& x, double* out, int n_quad) {
 void toy_log_density(Toy t, const Tensor& x, double* out) {
     toy_log_density_n(t, x, out, toy_n_quad_default);
 }
+
+Tensor toy_conditional_gaussian(int n, uint64_t seed) {
+    Rng rng(seed);
+    Tensor r(n, 4);
+    for (int i = 0; i < n; i++) {
+        const double y0 = rng.normal(), y1 = rng.normal();
+        r.at(i, 0) = (Real)(0.8 * y0 - 0.5 * y1 + 0.1 * rng.normal());
+        r.at(i, 1) = (Real)(0.3 * y0 + 0.9 * y1 + 0.1 * rng.normal());
+        r.at(i, 2) = (Real)y0, r.at(i, 3) = (Real)y1;
+    }
+    return r;
+}

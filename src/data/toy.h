@@ -6,6 +6,7 @@
 // density is exact but zero off its squares; pinwheel, swissroll and 2spirals have
 // none we evaluate. docs/data.md gives every definition and the measured accuracy.
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include "tensor/tensor.h"
@@ -38,3 +39,8 @@ void toy_log_density(Toy t, const Tensor& x, double* out);
 // The same with n_quad quadrature nodes (ignored by 8gaussians and checkerboard, whose
 // densities are exact); tests compare two resolutions with it.
 void toy_log_density_n(Toy t, const Tensor& x, double* out, int n_quad);
+
+// A conditional toy: n rows [x₀, x₁, y₀, y₁] with y ~ N(0, I) and x | y = A y + 0.1 ε,
+// A = [[0.8, −0.5], [0.3, 0.9]], ε ~ N(0, I): the true conditional NLL of x given y is
+// log(2π · 0.1²) = −2.77 nats. The tests and tools/conditional_study train on it.
+Tensor toy_conditional_gaussian(int n, uint64_t seed);
