@@ -36,7 +36,7 @@ small MLE >= 10x, small adaptive (EBM) >= 8x, large MLE >= 1.5x PyTorch's best.
 
   bench/compare.py --bench-float build/float/symkl_bench --bench-double build/symkl_bench \
                    --cli build/symkl [--threads 1,2] [--rounds 3] [--repeats 5] [--kinds mle,adaptive-ebm,wgan]
-                   [--scales small,large] [--csv PATH]
+                   [--scales small,large] [--reals float,double] [--csv PATH]
 """
 import argparse
 import csv
@@ -367,6 +367,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is reported")
     ap.add_argument("--repeats", type=int, default=5, help="timed steps per measurement (median)")
     ap.add_argument("--scales", default="small,large")
+    ap.add_argument("--reals", default="float,double", help="precisions to compare (each needs its --bench-*)")
     ap.add_argument("--kinds", default="mle,adaptive-ebm,wgan",
                     help="step kinds to compare: " + ",".join(STEP_KINDS))
     ap.add_argument("--csv", default="bench/compare-results.csv")
@@ -396,7 +397,8 @@ def main():
         return 1
     threads = [int(t) for t in a.threads.split(",")]
     scales = a.scales.split(",")
-    benches = [(real, path) for real, path in (("float", a.bench_float), ("double", a.bench_double)) if path]
+    benches = [(real, path) for real, path in (("float", a.bench_float), ("double", a.bench_double))
+               if path and real in a.reals.split(",")]
     print(f"symkl vs PyTorch {torch.__version__} (NumPy {numpy.__version__}): median of {a.repeats} runs per "
           f"measurement, median over {a.rounds} alternating rounds")
     rows = []
