@@ -23,19 +23,25 @@
 //     n1 = round(n/2), n2 = n − n1, each a normal number: p · 2^n1 is exact and the
 //     second product rounds once, to a subnormal result, to 0, or to +inf, as IEEE
 //     arithmetic rounds the exact value.
-//   - ranges: x is first clamped to [−110, 89] (float) / [−750, 710] (double), where e^x
-//     is already 0 or +inf, so n stays small; the clamp passes NaN through (a comparison
-//     with NaN is false), and NaN propagates. exp(±0) = 1, exp(+inf) = +inf, exp(−inf) = 0.
+//   - ranges: outside [−110, 89] (float) / [−750, 710] (double), where e^x is already 0
+//     or +inf, n would leave the range of the trick; there the result is selected as 0 or
+//     +inf at the end (a select on the input would let GCC copy the rest of the function
+//     into each branch with constants, and the copies' possible overflow keeps it from
+//     vectorising). NaN fails both comparisons and propagates. exp(±0) = 1,
+//     exp(+inf) = +inf, exp(−inf) = 0.
 //     The bit operations are on unsigned integers, so no pattern (NaN's either) is UB.
+//     The comparisons are the quiet std::isless / std::isgreater: an ordinary x < c may
+//     raise the invalid-operation flag on NaN, and GCC then will not turn the select into
+//     a vector blend (it keeps the branch, and the loop does not vectorise).
 //
 // sigmoid(x) = 1/(1 + e^−x) for x ≥ 0 and e^x/(1 + e^x) for x < 0: with e = exp(−|x|) ∈
 // [0, 1] neither form overflows, and large negative x give e^x's own subnormals, not 0.
 //
 // tanh(x) = sign(x) · E/(E + 2) (|x| < 5/8) or sign(x) · (1 − 2/(E + 2)) with E = e^{2|x|} − 1, and E from the same reduction
 // without the leading 1: E = 2^n·q + (2^n − 1), q = r + r²/2! + … = e^r − 1. For |2x| <
-// ln2/2, n = 0 and E = q: no cancellation near 0 (tanh of a subnormal x is x). |x| is
-// clamped to 10 (float) / 20 (double), where E + 2 rounds to E and the quotient is exactly
-// 1. The sign is copied from x's sign bit, so tanh(−x) = −tanh(x) bit for bit and
+// ln2/2, n = 0 and E = q: no cancellation near 0 (tanh of a subnormal x is x). Above
+// |x| = 10 (float) / 20 (double), where 2/(E + 2) is below half an ulp of 1, the result
+// is selected as 1. The sign is copied from x's sign bit, so tanh(−x) = −tanh(x) bit for bit and
 // tanh(±0) = ±0.
 //
 // Measured maximum error over the full range (tests/test_vmath.cpp), in units in the last
@@ -52,6 +58,7 @@
 // (the exact measured maxima are in docs/performance.md, "Own exp, sigmoid and tanh").
 #pragma once
 
+#include <cmath>  // std::isless, std::isgreater: quiet comparisons, no library call
 #include <cstdint>
 #include <cstring>
 
@@ -92,6 +99,15 @@ template <class T> SYMKL_ALWAYS_INLINE T from_bits(typename Fmt<T>::U u) {
     return x;
 }
 
+// c ? a : b on the bit patterns: both operands are always computed, so GCC can neither
+// branch nor move a's or b's arithmetic under the condition (with -ftrapping-math, the
+// default, it will not then turn the branch back into a vector blend)
+template <class T> SYMKL_ALWAYS_INLINE T select(bool c, T a, T b) {
+    using U = typename Fmt<T>::U;
+    const U m = (U)0 - (U)c;
+    return from_bits<T>((bits(a) & m) | (bits(b) & ~m));
+}
+
 // 1/k!, rounded once (k! is exact in T for the k used here)
 template <class T> constexpr T inv_fact(int k) {
     T f = 1;
@@ -116,15 +132,15 @@ template <class T> SYMKL_ALWAYS_INLINE T pow2(typename Fmt<T>::U k) {
 template <class T, int N> SYMKL_ALWAYS_INLINE T exp_n(T x) {
     using F = Fmt<T>;
     using U = typename F::U;
-    T xc = x < F::exp_lo ? F::exp_lo : x;
-    xc = xc > F::exp_hi ? F::exp_hi : xc;
-    const T t = xc * F::log2e + F::magic;
+    const T t = x * F::log2e + F::magic;
     const T nf = t - F::magic;                              // n = round(x / ln2)
-    const T r = (xc - nf * F::ln2_hi) - nf * F::ln2_lo;    // x − n·ln2
+    const T r = (x - nf * F::ln2_hi) - nf * F::ln2_lo;     // x − n·ln2
     const T p = T(1) + expm1_poly<T, N>(r);                 // e^r
     const T t1 = nf * T(0.5) + F::magic;                    // n1 = round(n/2)
     const U n = bits(t) - bits(F::magic), n1 = bits(t1) - bits(F::magic);
-    return p * pow2<T>(n1) * pow2<T>((U)(n - n1));          // (p · 2^n1) · 2^(n − n1)
+    const T y = p * pow2<T>(n1) * pow2<T>((U)(n - n1));     // (p · 2^n1) · 2^(n − n1)
+    // outside [lo, hi] n is meaningless (and y too): the result there is +inf or 0
+    return select(std::isgreater(x, F::exp_hi), T(INFINITY), select(std::isless(x, F::exp_lo), T(0), y));
 }
 
 // tanh(x) with an N-term polynomial for e^r − 1
@@ -132,8 +148,7 @@ template <class T, int N> SYMKL_ALWAYS_INLINE T tanh_n(T x) {
     using F = Fmt<T>;
     using U = typename F::U;
     const U sign = bits(x) & ((U)1 << (8 * sizeof(T) - 1));
-    T a = from_bits<T>(bits(x) ^ sign);                     // |x|
-    a = a > F::tanh_hi ? F::tanh_hi : a;                    // NaN passes
+    const T a = from_bits<T>(bits(x) ^ sign);               // |x|
     const T y = a + a;
     const T t = y * F::log2e + F::magic;
     const T nf = t - F::magic;                              // 0 ≤ n ≤ 29 / 58
@@ -142,9 +157,9 @@ template <class T, int N> SYMKL_ALWAYS_INLINE T tanh_n(T x) {
     const T E = s * expm1_poly<T, N>(r) + (s - T(1));       // e^y − 1
     // E/(E + 2) below |x| = 5/8 (no cancellation near 0), 1 − 2/(E + 2) above (monotone
     // and exact as tanh nears 1): one division either way
-    const bool small = a < T(0.625);
-    const T q = (small ? E : T(2)) / (E + T(2));
-    const T th = small ? q : T(1) - q;
+    const bool small = std::isless(a, T(0.625));
+    const T q = select(small, E, T(2)) / (E + T(2));
+    const T th = select(std::isgreater(a, F::tanh_hi), T(1), select(small, q, T(1) - q));  // NaN passes
     return from_bits<T>(bits(th) | sign);
 }
 
@@ -156,8 +171,9 @@ SYMKL_ALWAYS_INLINE double vexp(double x) { return vmath_detail::exp_n<double, v
 
 // σ(x) = 1/(1 + e^−x), accurate for large negative x too (e^x/(1 + e^x) there).
 template <class T> SYMKL_ALWAYS_INLINE T vsigmoid_t(T x) {
-    const T e = vexp(x < 0 ? x : -x);                       // e^−|x| ∈ [0, 1]
-    const T num = x < 0 ? e : T(1);
+    const bool neg = std::isless(x, T(0));
+    const T e = vexp(vmath_detail::select(neg, x, -x));                       // e^−|x| ∈ [0, 1]
+    const T num = vmath_detail::select(neg, e, T(1));
     return num / (T(1) + e);
 }
 SYMKL_ALWAYS_INLINE float vsigmoid(float x) { return vsigmoid_t(x); }
