@@ -52,7 +52,7 @@
 //               float    double
 //   vexp        1.22     1.16     (the bound the tests check: 1.25 / 1.2)
 //   vsigmoid    2.41     2.39     (2.5 / 2.5)
-//   vtanh       3.26     2.93     (3.3 / 3.0)
+//   vtanh       3.26     3.06     (3.3 / 3.1)
 // The exp bound is above 1 by the rounding of r and of the Horner steps (a hi/lo split of
 // the last step would bring it under 1, at two more operations per element).
 // (the exact measured maxima are in docs/performance.md, "Own exp, sigmoid and tanh").
