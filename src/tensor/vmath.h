@@ -16,7 +16,8 @@
 //     and N = 13 (double). The remainder is below |r|^(N+1)/(N+1)! · e^|r|: 0.347⁸/8! ·
 //     1.42 ≈ 7·10⁻⁹ = 0.06 float ulps of e^r ≥ 0.7, and 0.347¹⁴/14! · 1.42 ≈ 6·10⁻¹⁸ =
 //     0.05 double ulps. One term fewer (N = 6 / 12) leaves 1.7·10⁻⁷ / 2.2·10⁻¹⁶ ≈ 1.5 /
-//     1.0 ulps: the tests show that this degraded polynomial breaks the bound below.
+//     1.0 ulps: the tests show that this degraded polynomial breaks the bounds below
+//     (all but the double sigmoid, which divides the error by 1 + e and reaches 2.48).
 //   - 2^n from bits: the pattern (n + bias) << (significand bits). n reaches −160 (float)
 //     / −1082 (double) before the result is 0, below the least normal exponent, and +128 /
 //     +1024, above the largest, so the scale is applied as two factors 2^n1 · 2^n2 with
