@@ -5,6 +5,7 @@
 #include "flow/coupling.h"
 #include "tensor/check.h"
 #include "tensor/parallel.h"
+#include "tensor/vmath.h"
 
 #include <cmath>
 
@@ -50,7 +51,7 @@ void coupling_cache_init(CouplingCache& cc, const Coupling& c, int cap) {
 
 // s = c·tanh(s̃/c) or s = s̃
 static inline Real scale_map(Real sraw, Scale scale, Real clamp) {
-    return scale == Scale::tanh ? clamp * std::tanh(sraw / clamp) : sraw;
+    return scale == Scale::tanh ? clamp * vtanh(sraw / clamp) : sraw;
 }
 // ds̃ = ds · ∂s/∂s̃, with ∂s/∂s̃ = 1 − tanh² = 1 − (s/c)² for the bounded map
 static inline Real scale_map_grad(Real ds, Real s, Scale scale, Real clamp) {
@@ -112,7 +113,7 @@ void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const
         for (int j = 0; j < da; j++) zi[a0 + j] = xi[a0 + j];
         for (int j = 0; j < db; j++) {
             const Real s = scale_map(hi[j], scale, clamp), t = hi[db + j];
-            const Real e = std::exp(s);
+            const Real e = vexp(s);
             xbi[j] = xi[b0 + j];
             si[j] = s;
             ei[j] = e;
@@ -173,7 +174,7 @@ void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const
         for (int j = 0; j < da; j++) xi[a0 + j] = zi[a0 + j];
         for (int j = 0; j < db; j++) {
             const Real s = scale_map(hi[j], scale, clamp), t = hi[db + j];
-            const Real e = std::exp(-s);
+            const Real e = vexp(-s);
             si[j] = s;
             ei[j] = e;
             xbi[j] = (zi[b0 + j] - t) * e;  // x_b = (z_b − t) ⊙ exp(−s)

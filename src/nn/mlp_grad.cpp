@@ -11,6 +11,7 @@
 #include "tensor/check.h"
 #include "tensor/error.h"
 #include "tensor/parallel.h"
+#include "tensor/vmath.h"
 
 void mlp_grad_cache_init(MLPGradCache& gc, const MLP& m, int cap) {
     if (m.out != 1) throw symkl::Error("mlp_grad: the input gradient needs a scalar MLP (out = 1), not out = " +
@@ -107,7 +108,7 @@ void mlp_input_grad_backward(Real* dx, const Real* dg, const Real* x, const MLP&
     }
 }
 
-static inline Real sigmoid(Real x) { return Real(1) / (Real(1) + std::exp(-x)); }
+static inline Real sigmoid(Real x) { return vsigmoid(x); }
 
 void act_second_backward(Real* dx, const Real* dout, const Real* dy, const Real* x, const Real* y,
                          long n, Act a) {
