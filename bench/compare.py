@@ -324,8 +324,13 @@ def logprob_check(model_path, points_path, logp_path):
                       float(meta["clamp"])).double()
     flow.load_state_dict({k: torch.from_numpy(v.astype(np.float64)) for k, v in tensors.items()}, strict=True)
     x = torch.from_numpy(np.loadtxt(points_path, delimiter=",", skiprows=1, ndmin=2))
+    log_det = 0.0
+    if "standardize_shift" in meta:  # the model's fixed first map u = (x - mu) / sigma (docs/data.md)
+        mu = torch.tensor([float(v) for v in meta["standardize_shift"].split(",")], dtype=torch.float64)
+        sigma = torch.tensor([float(v) for v in meta["standardize_scale"].split(",")], dtype=torch.float64)
+        x, log_det = (x - mu) / sigma, float(torch.log(sigma).sum())
     with torch.no_grad():
-        lp_torch = flow.log_prob(x).numpy()
+        lp_torch = flow.log_prob(x).numpy() - log_det
     lp_symkl = np.loadtxt(logp_path, delimiter=",", skiprows=1, ndmin=1)
     return float(np.max(np.abs(lp_torch - lp_symkl))), float(np.max(np.abs(lp_symkl))), meta["real"]
 
