@@ -265,3 +265,21 @@ TEST_CASE("slices: the team chooser times one thread and all, then keeps the fas
     }
     CHECK(ones == 0);
 }
+
+TEST_CASE("ebm: the backward for the input gradient alone gives the same dx and leaves the weights' gradient",
+          "[proxy]") {
+    const int D = 2, B = 9;
+    Proxy q = random_proxy(ProxyKind::ebm, D, 0, 12);
+    EBMCache c;
+    ebm_cache_init(c, q.ebm, B);
+    Rng rng(13);
+    std::vector<Real> x = random_vec((size_t)B * D, rng, 2.0), dE = random_vec(B, rng), E(B);
+    std::vector<Real> dx_all((size_t)B * D), dx_only((size_t)B * D);
+    ebm_energy(E.data(), x.data(), q.ebm, c, B);
+    q.ebm.params.zero_grad();
+    ebm_energy_backward(dx_all.data(), dE.data(), x.data(), q.ebm, c, B);
+    const std::vector<Real> grad = q.ebm.params.grad;
+    ebm_energy_backward(dx_only.data(), dE.data(), x.data(), q.ebm, c, B, false);
+    CHECK(std::memcmp(dx_all.data(), dx_only.data(), sizeof(Real) * dx_all.size()) == 0);
+    CHECK(q.ebm.params.grad == grad);  // not added to a second time
+}

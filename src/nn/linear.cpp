@@ -108,7 +108,7 @@ void linear_backward_dw(Real* dW, Real* db, const Real* dy, const Real* x, int B
 
 void linear_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x, const Real* W,
                      int B, int in, int out) {
-    linear_backward_dw_naive(dW, db, dy, x, B, in, out);
+    if (dW) linear_backward_dw_naive(dW, db, dy, x, B, in, out);
     if (dx) linear_backward_dx_naive(dx, dy, W, B, in, out);
 }
 
@@ -121,7 +121,7 @@ void linear_act_forward(Real* y, Real* h, const Real* x, const Real* W, const Re
 void linear_act_backward(Real* dpre, Real* dW, Real* db, const Real* dy, const Real* pre, const Real* post,
                          const Real* W, int B, int in, int out, Act act) {
     // the layer's input was post = act(pre): dpre = (dy · W) ⊙ act'(pre)
-    linear_backward_dw_naive(dW, db, dy, post, B, in, out);
+    if (dW) linear_backward_dw_naive(dW, db, dy, post, B, in, out);
     linear_backward_dx_naive(dpre, dy, W, B, in, out);
     act_backward(dpre, dpre, pre, post, (long)B * in, act);
 }

@@ -50,7 +50,7 @@ void linear_backward_dx(Real* dx, const Real* dy, const Real* W, int B, int in, 
 void linear_backward_dw(Real* dW, Real* db, const Real* dy, const Real* x, int B, int in, int out);
 
 // Both backward products (one parallel pass in the kernels): dx is written (skipped
-// when null), dW and db are accumulated.
+// when null), dW and db are accumulated (skipped when dW is null).
 void linear_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x, const Real* W,
                      int B, int in, int out);
 

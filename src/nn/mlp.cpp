@@ -49,7 +49,8 @@ void mlp_forward(Real* y, const Real* x, const MLP& m, const Params& p, MLPCache
     linear_forward(y, h, p.v(L.W), p.v(L.b), B, L.in, L.out);
 }
 
-void mlp_backward(Real* dx, const Real* dy, const Real* x, const MLP& m, Params& p, MLPCache& c, int B) {
+void mlp_backward(Real* dx, const Real* dy, const Real* x, const MLP& m, Params& p, MLPCache& c, int B,
+                  bool params) {
     SYMKL_CHECK(B <= c.cap, "mlp_backward: batch larger than the cache");
     // Layer l (from the top) reads h_l = act(pre_l): its backward returns the gradient
     // on pre_l directly (dx ⊙ act'(pre_l)). The gradients ping-pong between dpre and dpost.
@@ -58,12 +59,13 @@ void mlp_backward(Real* dx, const Real* dy, const Real* x, const MLP& m, Params&
     Real* g_spare = c.dpost.ptr();
     for (int l = m.depth; l >= 1; l--) {
         const Linear& L = m.layers[l];
-        linear_act_backward(g_next, p.g(L.W), p.g(L.b), g, c.pre[l - 1].ptr(), c.post[l - 1].ptr(),
+        linear_act_backward(g_next, params ? p.g(L.W) : nullptr, params ? p.g(L.b) : nullptr, g,
+                            c.pre[l - 1].ptr(), c.post[l - 1].ptr(),
                             p.v(L.W), B, L.in, L.out, m.act);
         g = g_next;
         std::swap(g_next, g_spare);
     }
     // first layer: pre_0 = x W_0ᵀ + b_0, and x is the MLP's input
     const Linear& L = m.layers[0];
-    linear_backward(dx, p.g(L.W), p.g(L.b), g, x, p.v(L.W), B, L.in, L.out);
+    linear_backward(dx, params ? p.g(L.W) : nullptr, params ? p.g(L.b) : nullptr, g, x, p.v(L.W), B, L.in, L.out);
 }

@@ -39,4 +39,6 @@ void mlp_forward(Real* y, const Real* x, const MLP& m, const Params& p, MLPCache
 // Given dy (B, out) and the same x as the forward: parameter gradients are
 // accumulated into p.grad, dx (B, in) is written (skipped when null). B ≤ cache.cap
 // (checked in SYMKL_CHECKS builds, as in every pass that uses a cache: tensor/check.h).
-void mlp_backward(Real* dx, const Real* dy, const Real* x, const MLP& m, Params& p, MLPCache& c, int B);
+// params = false: dx alone, p.grad untouched (the weight products are skipped).
+void mlp_backward(Real* dx, const Real* dy, const Real* x, const MLP& m, Params& p, MLPCache& c, int B,
+                  bool params = true);

@@ -167,7 +167,10 @@ ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, cons
     const bool reverse = r != 0 && q;
     SYMKL_CHECK(!reverse || S == 1 || (int)sl->proxy.size() == S, "theta_gradient: slices without the proxy");
     const Real rm = (Real)(r / M);
-    const Gather gathers[2] = {gather_flow(p, sl), reverse ? gather_proxy(*q, sl) : Gather{}};
+    // a flow proxy's backward fills its own gradient too (added up, as the ψ-step zeroes it);
+    // the EBM's runs for ∇ₓE alone
+    const bool proxy_grads = reverse && q->kind == ProxyKind::flow;
+    const Gather gathers[2] = {gather_flow(p, sl), proxy_grads ? gather_proxy(*q, sl) : Gather{}};
     run_slices(sl, [&](int k) {
         Flow& pk = S > 1 ? sl->flow[k] : p;
         FlowCache& ck = S > 1 ? sl->cache[k] : pc;
@@ -191,7 +194,7 @@ ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, cons
             // log q = −E − log Ẑ, so −∇ₓ log q = ∇ₓE: backprop dE = r/M into x̃
             ebm_energy(w.q.data() + m0, xs, qk.ebm, qck.ebm, m, ys);
             for (int j = m0; j < m0 + m; j++) w.dq[j] = rm;
-            ebm_energy_backward(w.dx.row(m0), w.dq.data() + m0, xs, qk.ebm, qck.ebm, m);
+            ebm_energy_backward(w.dx.row(m0), w.dq.data() + m0, xs, qk.ebm, qck.ebm, m, false);  // ∇ₓ only
         } else {
             // exact log q: backprop d/d log q = −r/M into x̃
             flow_log_prob(w.q.data() + m0, xs, qk.flow, qck.flow, m, ys);
@@ -200,7 +203,7 @@ ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, cons
         }
         for (int j = m0; j < m0 + m; j++) w.dlogp[j] = rm;
         flow_sample_backward(nullptr, w.dx.row(m0), w.dlogp.data() + m0, pk, ck, m);
-    }, gathers, reverse ? 2 : 1);
+    }, gathers, proxy_grads ? 2 : 1);
     ThetaTerms t;
     double s = 0;
     for (int i = 0; i < B; i++) s += (double)w.data_logp[i];

@@ -101,8 +101,8 @@ struct ThetaTerms {
 
 // θ-step: accumulates ∇θ (F̂ + r·R̂) into p.params.grad and returns F̂ and R̂.
 // r = 0 gives maximum likelihood (no samples, no proxy). For an EBM proxy R̂ uses the
-// given log_z (held constant). The proxy's own parameter gradients are touched too
-// (∇ₓ log q runs its backward): the ψ-step zeroes them before use.
+// given log_z (held constant). A flow proxy's own parameter gradients are touched too
+// (∇ₓ log q runs its backward): the ψ-step zeroes them before use. An EBM's are not.
 // Conditional models take their contexts in ctx (log_z: then the mean over contexts).
 // With slices (sl, count > 1) the same terms are computed slice by slice, side by side.
 ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, const Real* x, int B,

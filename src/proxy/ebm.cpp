@@ -230,7 +230,7 @@ void ebm_energy(Real* E, const Real* x, const EBM& e, EBMCache& c, int B, const 
     }
 }
 
-void ebm_energy_backward(Real* dx, const Real* dE, const Real* x, EBM& e, EBMCache& c, int B) {
+void ebm_energy_backward(Real* dx, const Real* dE, const Real* x, EBM& e, EBMCache& c, int B, bool params) {
     SYMKL_CHECK(B <= c.cap, "ebm_energy_backward: batch larger than the cache");
     const int D = e.cfg.dim;
     const Real inv_s2 = (Real)(1.0 / (e.cfg.sigma0 * e.cfg.sigma0));
@@ -239,12 +239,12 @@ void ebm_energy_backward(Real* dx, const Real* dE, const Real* x, EBM& e, EBMCac
     for (int i = 0; i < B; i++) c.df.ptr()[i] = dE[i];
     const int C = e.cfg.context;
     if (C > 0) {  // f read [x, y]: its gradient on x is the first D of each row's D + C
-        mlp_backward(dx ? c.din.ptr() : nullptr, c.df.ptr(), c.in.ptr(), e.net, e.params, c.net, B);
+        mlp_backward(dx ? c.din.ptr() : nullptr, c.df.ptr(), c.in.ptr(), e.net, e.params, c.net, B, params);
         if (!dx) return;
         for (int i = 0; i < B; i++)
             for (int j = 0; j < D; j++) c.dxf.ptr()[(size_t)i * D + j] = c.din.row(i)[j];
     } else {
-        mlp_backward(dx ? c.dxf.ptr() : nullptr, c.df.ptr(), x, e.net, e.params, c.net, B);
+        mlp_backward(dx ? c.dxf.ptr() : nullptr, c.df.ptr(), x, e.net, e.params, c.net, B, params);
         if (!dx) return;
     }
     if (!e.cfg.base_whiten.empty()) {  // ∇ₓ of ‖W (x − μ)‖²/(2σ₀²) = Wᵀ y / σ₀²

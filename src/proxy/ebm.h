@@ -83,4 +83,6 @@ void ebm_energy(Real* E, const Real* x, const EBM& e, EBMCache& c, int B, const 
 // Given dE (B), the loss's gradient on each energy, and the x of the last ebm_energy:
 // ψ-gradients accumulate into e.params.grad; dx (B, D) = dE_i · ∇ₓE(x_i) is written
 // when not null (a conditional EBM's inputs [x, y] are kept in the cache; ∂/∂y is not taken).
-void ebm_energy_backward(Real* dx, const Real* dE, const Real* x, EBM& e, EBMCache& c, int B);
+// params = false: dx alone, e.params.grad untouched (the θ-step needs no ψ-gradient).
+void ebm_energy_backward(Real* dx, const Real* dE, const Real* x, EBM& e, EBMCache& c, int B,
+                         bool params = true);
