@@ -97,17 +97,20 @@ static void run_slices(const StepSlices* sl, const Body& body, const Gather* gat
     }
 }
 
+// The views to add up: none with one slice (the model itself ran).
+static int view_count(const StepSlices* sl) { return sl && sl->count > 1 ? sl->count : 0; }
+
 static Gather gather_flow(Flow& p, StepSlices* sl) {
     Gather g;
     g.into = &p.params;
-    for (int k = 0; sl && k < sl->count && sl->count > 1; k++) g.views[k] = &sl->flow[k].params;
+    for (int k = 0; k < view_count(sl); k++) g.views[k] = &sl->flow[k].params;
     return g;
 }
 
 static Gather gather_proxy(Proxy& q, StepSlices* sl) {
     Gather g;
     g.into = &q.params();
-    for (int k = 0; sl && k < sl->count && sl->count > 1; k++) g.views[k] = &sl->proxy[k].params();
+    for (int k = 0; k < view_count(sl); k++) g.views[k] = &sl->proxy[k].params();
     return g;
 }
 
