@@ -8,9 +8,10 @@
 //
 // Both sides add the same terms in the same order, so where the kernels do not fuse
 // multiply-adds (make FMA=0, or a CPU without FMA) they must agree bit for bit. Where
-// they fuse, each term is rounded once instead of twice, and the error of each element
-// is measured against Σ_k |a_k b_k| (the scale of its sum): below 1e-12 in double, 1e-4
-// in float. A probe product tells which case this CPU is in.
+// they fuse, each term is rounded once instead of twice: they must then equal the same
+// loops written with std::fma bit for bit (whichever loops the kernels pick for a
+// shape), and the reference loops within Σ_k |a_k b_k| (the scale of each sum) times
+// 1e-12 in double, 1e-4 in float. A probe product tells which case this CPU is in.
 // A second test checks that 1 and 2 threads give the same bits.
 #include <catch2/catch.hpp>
 
@@ -35,8 +36,13 @@ struct Shape {
 };
 
 // Awkward shapes, and one of the model's (B = 300 > 256 rows splits into two row tiles).
-static const Shape SHAPES[] = {{1, 1, 1},    {3, 5, 7},    {17, 33, 19}, {5, 1, 70},   {300, 2, 3},
-                               {70, 513, 17}, {257, 300, 20}, {9, 64, 2}, {300, 64, 64}, {4, 16, 16}};
+// The second line runs each of the narrow loops (kernels.cpp), on full blocks and on
+// edges: short sums (in or out ≤ 8), few columns (out or in ≤ 4, dW with out ≥ 64 too),
+// few rows (out ≤ 2) and half-line micro-tiles (in or out ≤ 8 columns).
+static const Shape SHAPES[] = {{1, 1, 1},      {3, 5, 7},     {17, 33, 19}, {5, 1, 70},    {300, 2, 3},
+                               {70, 513, 17},  {257, 300, 20}, {9, 64, 2},  {300, 64, 64}, {4, 16, 16},
+                               {131, 1, 67},   {131, 67, 1},  {133, 64, 2}, {77, 3, 131},  {150, 130, 4},
+                               {37, 8, 40},    {45, 40, 8},   {300, 7, 6},  {1029, 2, 1},  {64, 1, 200}};
 
 // Whether this CPU's kernels fuse a·b + c into one rounding: (1 + e)(1 − e) = 1 − e² is
 // not representable, so b + x·W with b = −1 is 0 when the product is rounded first and
@@ -89,6 +95,30 @@ TEST_CASE("kernels: forward, dx and dW equal the reference loops on awkward shap
             CHECK(same_bits(dx, dx_ref));
             CHECK(same_bits(dW, dW_ref));
         } else {
+            // Each element is the reference loops' chain with every step fused: exactly.
+            std::vector<Real> y_fma((size_t)B * out), dx_fma((size_t)B * in, 0), dW_fma = dW0;
+            for (int i = 0; i < B; i++)
+                for (int o = 0; o < out; o++) {
+                    Real acc = b[o];
+                    for (int k = 0; k < in; k++) acc = std::fma(x[(size_t)i * in + k], W[(size_t)o * in + k], acc);
+                    y_fma[(size_t)i * out + o] = acc;
+                }
+            for (int i = 0; i < B; i++)
+                for (int k = 0; k < in; k++) {
+                    Real acc = 0;
+                    for (int o = 0; o < out; o++) acc = std::fma(dy[(size_t)i * out + o], W[(size_t)o * in + k], acc);
+                    dx_fma[(size_t)i * in + k] = acc;
+                }
+            for (int o = 0; o < out; o++)
+                for (int k = 0; k < in; k++) {
+                    Real acc = dW0[(size_t)o * in + k];
+                    for (int i = 0; i < B; i++) acc = std::fma(dy[(size_t)i * out + o], x[(size_t)i * in + k], acc);
+                    dW_fma[(size_t)o * in + k] = acc;
+                }
+            CHECK(same_bits(y, y_fma));
+            CHECK(same_bits(dx, dx_fma));
+            CHECK(same_bits(dW, dW_fma));
+
             // the scale of each sum: Σ |terms| (and |start value|)
             std::vector<double> y_sc((size_t)B * out), dx_sc((size_t)B * in, 0.0), dW_sc((size_t)out * in);
             for (int i = 0; i < B; i++)
