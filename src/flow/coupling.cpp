@@ -66,11 +66,12 @@ static void condition(const Real* in, const Real* y, const Coupling& c, const Pa
                       CouplingCache& cc, int B) {
     const int D = c.D, da = c.da, a0 = c.a0, dc = c.dc, w = da + dc;
     Real* xa = cc.xa.ptr();
-    #pragma omp parallel for if ((long)B * (D + dc) >= PAR_MIN_ELEMS)
-    for (int i = 0; i < B; i++) {
-        for (int j = 0; j < da; j++) xa[(size_t)i * w + j] = in[(size_t)i * D + a0 + j];
-        for (int j = 0; j < dc; j++) xa[(size_t)i * w + da + j] = y[(size_t)i * dc + j];
-    }
+    parallel_rows(B, (long)B * (D + dc) >= PAR_MIN_ELEMS, [&](int i0, int i1) {
+        for (int i = i0; i < i1; i++) {
+            for (int j = 0; j < da; j++) xa[(size_t)i * w + j] = in[(size_t)i * D + a0 + j];
+            for (int j = 0; j < dc; j++) xa[(size_t)i * w + da + j] = y[(size_t)i * dc + j];
+        }
+    });
     mlp_forward(cc.h.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
 }
 
@@ -83,13 +84,14 @@ static void conditioner_backward(Real* d_in, const Real* d_out, Real* dy, const 
                                  Params& p, CouplingCache& cc, int B) {
     const int D = c.D, da = c.da, a0 = c.a0, dc = c.dc;
     mlp_backward(cc.dxa.ptr(), cc.dh.ptr(), cc.xa.ptr(), c.net, p, cc.net, B);
-    #pragma omp parallel for if ((long)B * (D + dc) >= PAR_MIN_ELEMS)
-    for (int i = 0; i < B; i++) {
-        for (int j = 0; j < da; j++)
-            d_in[(size_t)i * D + a0 + j] = d_out[(size_t)i * D + a0 + j] + cc.dxa.at(i, j);
-        if (dy)
-            for (int j = 0; j < dc; j++) dy[(size_t)i * dc + j] += cc.dxa.at(i, da + j);
-    }
+    parallel_rows(B, (long)B * (D + dc) >= PAR_MIN_ELEMS, [&](int i0, int i1) {
+        for (int i = i0; i < i1; i++) {
+            for (int j = 0; j < da; j++)
+                d_in[(size_t)i * D + a0 + j] = d_out[(size_t)i * D + a0 + j] + cc.dxa.at(i, j);
+            if (dy)
+                for (int j = 0; j < dc; j++) dy[(size_t)i * dc + j] += cc.dxa.at(i, da + j);
+        }
+    });
 }
 
 void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const Params& p,
@@ -101,27 +103,28 @@ void coupling_forward(Real* z, Real* ld, const Real* x, const Coupling& c, const
     const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
     const Scale scale = c.scale;
     const Real clamp = c.clamp;
-    #pragma omp parallel for if ((long)B * D * 8 >= PAR_MIN_ELEMS)
-    for (int i = 0; i < B; i++) {
-        const Real* xi = x + (size_t)i * D;
-        const Real* hi = cc.h.row(i);
-        Real* zi = z + (size_t)i * D;
-        Real* si = cc.s.row(i);
-        Real* ei = cc.exp_s.row(i);
-        Real* xbi = cc.xb.row(i);
-        Real sum_s = 0;
-        for (int j = 0; j < da; j++) zi[a0 + j] = xi[a0 + j];
-        for (int j = 0; j < db; j++) {
-            const Real s = scale_map(hi[j], scale, clamp), t = hi[db + j];
-            const Real e = vexp(s);
-            xbi[j] = xi[b0 + j];
-            si[j] = s;
-            ei[j] = e;
-            zi[b0 + j] = xbi[j] * e + t;  // z_b = x_b ⊙ exp(s) + t
-            sum_s += s;
+    parallel_rows(B, (long)B * D * 8 >= PAR_MIN_ELEMS, [&](int i0, int i1) {
+        for (int i = i0; i < i1; i++) {
+            const Real* xi = x + (size_t)i * D;
+            const Real* hi = cc.h.row(i);
+            Real* zi = z + (size_t)i * D;
+            Real* si = cc.s.row(i);
+            Real* ei = cc.exp_s.row(i);
+            Real* xbi = cc.xb.row(i);
+            Real sum_s = 0;
+            for (int j = 0; j < da; j++) zi[a0 + j] = xi[a0 + j];
+            for (int j = 0; j < db; j++) {
+                const Real s = scale_map(hi[j], scale, clamp), t = hi[db + j];
+                const Real e = vexp(s);
+                xbi[j] = xi[b0 + j];
+                si[j] = s;
+                ei[j] = e;
+                zi[b0 + j] = xbi[j] * e + t;  // z_b = x_b ⊙ exp(s) + t
+                sum_s += s;
+            }
+            ld[i] = sum_s;  // log|det ∂z/∂x| = Σ_j s_j (the Jacobian is triangular)
         }
-        ld[i] = sum_s;  // log|det ∂z/∂x| = Σ_j s_j (the Jacobian is triangular)
-    }
+    });
 }
 
 void coupling_density_backward(Real* dx, const Real* dz, const Real* dld, const Coupling& c,
@@ -133,22 +136,23 @@ void coupling_density_backward(Real* dx, const Real* dz, const Real* dld, const 
     const Real clamp = c.clamp;
     // in the forward pass this was: z_b = x_b ⊙ e + t with e = exp(s), ld = Σ s; so
     //   dt = dz_b,   ds = dz_b ⊙ x_b ⊙ e + dld,   dx_b = dz_b ⊙ e
-    #pragma omp parallel for if ((long)B * D * 8 >= PAR_MIN_ELEMS)
-    for (int i = 0; i < B; i++) {
-        const Real* dzi = dz + (size_t)i * D;
-        const Real* si = cc.s.row(i);
-        const Real* ei = cc.exp_s.row(i);
-        const Real* xbi = cc.xb.row(i);
-        Real* dhi = cc.dh.row(i);
-        Real* dxi = dx + (size_t)i * D;
-        for (int j = 0; j < db; j++) {
-            const Real dzb = dzi[b0 + j];
-            const Real ds = dzb * xbi[j] * ei[j] + dld[i];
-            dhi[j] = scale_map_grad(ds, si[j], scale, clamp);  // through s = c·tanh(s̃/c)
-            dhi[db + j] = dzb;                                  // dt
-            dxi[b0 + j] = dzb * ei[j];
+    parallel_rows(B, (long)B * D * 8 >= PAR_MIN_ELEMS, [&](int i0, int i1) {
+        for (int i = i0; i < i1; i++) {
+            const Real* dzi = dz + (size_t)i * D;
+            const Real* si = cc.s.row(i);
+            const Real* ei = cc.exp_s.row(i);
+            const Real* xbi = cc.xb.row(i);
+            Real* dhi = cc.dh.row(i);
+            Real* dxi = dx + (size_t)i * D;
+            for (int j = 0; j < db; j++) {
+                const Real dzb = dzi[b0 + j];
+                const Real ds = dzb * xbi[j] * ei[j] + dld[i];
+                dhi[j] = scale_map_grad(ds, si[j], scale, clamp);  // through s = c·tanh(s̃/c)
+                dhi[db + j] = dzb;                                  // dt
+                dxi[b0 + j] = dzb * ei[j];
+            }
         }
-    }
+    });
     // the conditioner read x_a, which also passes through unchanged as z_a
     conditioner_backward(dx, dz, dy, c, p, cc, B);
 }
@@ -162,27 +166,28 @@ void coupling_inverse(Real* x, Real* ld, const Real* z, const Coupling& c, const
     const int D = c.D, db = c.db, a0 = c.a0, da = c.da, b0 = c.b0;
     const Scale scale = c.scale;
     const Real clamp = c.clamp;
-    #pragma omp parallel for if ((long)B * D * 8 >= PAR_MIN_ELEMS)
-    for (int i = 0; i < B; i++) {
-        const Real* zi = z + (size_t)i * D;
-        const Real* hi = cc.h.row(i);
-        Real* xi = x + (size_t)i * D;
-        Real* si = cc.s.row(i);
-        Real* ei = cc.exp_neg_s.row(i);
-        Real* xbi = cc.xb.row(i);
-        Real sum_s = 0;
-        for (int j = 0; j < da; j++) xi[a0 + j] = zi[a0 + j];
-        for (int j = 0; j < db; j++) {
-            const Real s = scale_map(hi[j], scale, clamp), t = hi[db + j];
-            const Real e = vexp(-s);
-            si[j] = s;
-            ei[j] = e;
-            xbi[j] = (zi[b0 + j] - t) * e;  // x_b = (z_b − t) ⊙ exp(−s)
-            xi[b0 + j] = xbi[j];
-            sum_s += s;
+    parallel_rows(B, (long)B * D * 8 >= PAR_MIN_ELEMS, [&](int i0, int i1) {
+        for (int i = i0; i < i1; i++) {
+            const Real* zi = z + (size_t)i * D;
+            const Real* hi = cc.h.row(i);
+            Real* xi = x + (size_t)i * D;
+            Real* si = cc.s.row(i);
+            Real* ei = cc.exp_neg_s.row(i);
+            Real* xbi = cc.xb.row(i);
+            Real sum_s = 0;
+            for (int j = 0; j < da; j++) xi[a0 + j] = zi[a0 + j];
+            for (int j = 0; j < db; j++) {
+                const Real s = scale_map(hi[j], scale, clamp), t = hi[db + j];
+                const Real e = vexp(-s);
+                si[j] = s;
+                ei[j] = e;
+                xbi[j] = (zi[b0 + j] - t) * e;  // x_b = (z_b − t) ⊙ exp(−s)
+                xi[b0 + j] = xbi[j];
+                sum_s += s;
+            }
+            ld[i] = -sum_s;  // log|det ∂x/∂z| = −Σ_j s_j
         }
-        ld[i] = -sum_s;  // log|det ∂x/∂z| = −Σ_j s_j
-    }
+    });
 }
 
 void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const Coupling& c,
@@ -194,22 +199,23 @@ void coupling_inverse_backward(Real* dz, const Real* dx, const Real* dld, const 
     const Real clamp = c.clamp;
     // in the sampling pass this was: x_b = (z_b − t) ⊙ e with e = exp(−s), ld = −Σ s; so
     //   dz_b = dx_b ⊙ e,   dt = −dx_b ⊙ e,   ds = −dx_b ⊙ x_b − dld
-    #pragma omp parallel for if ((long)B * D * 8 >= PAR_MIN_ELEMS)
-    for (int i = 0; i < B; i++) {
-        const Real* dxi = dx + (size_t)i * D;
-        const Real* si = cc.s.row(i);
-        const Real* ei = cc.exp_neg_s.row(i);
-        const Real* xbi = cc.xb.row(i);
-        Real* dhi = cc.dh.row(i);
-        Real* dzi = dz + (size_t)i * D;
-        for (int j = 0; j < db; j++) {
-            const Real dxb = dxi[b0 + j];
-            const Real ds = -dxb * xbi[j] - dld[i];
-            dhi[j] = scale_map_grad(ds, si[j], scale, clamp);
-            dhi[db + j] = -dxb * ei[j];
-            dzi[b0 + j] = dxb * ei[j];
+    parallel_rows(B, (long)B * D * 8 >= PAR_MIN_ELEMS, [&](int i0, int i1) {
+        for (int i = i0; i < i1; i++) {
+            const Real* dxi = dx + (size_t)i * D;
+            const Real* si = cc.s.row(i);
+            const Real* ei = cc.exp_neg_s.row(i);
+            const Real* xbi = cc.xb.row(i);
+            Real* dhi = cc.dh.row(i);
+            Real* dzi = dz + (size_t)i * D;
+            for (int j = 0; j < db; j++) {
+                const Real dxb = dxi[b0 + j];
+                const Real ds = -dxb * xbi[j] - dld[i];
+                dhi[j] = scale_map_grad(ds, si[j], scale, clamp);
+                dhi[db + j] = -dxb * ei[j];
+                dzi[b0 + j] = dxb * ei[j];
+            }
         }
-    }
+    });
     // the conditioner read z_a, which also passes through unchanged as x_a
     conditioner_backward(dz, dx, dy, c, p, cc, B);
 }

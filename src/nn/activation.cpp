@@ -79,18 +79,20 @@ static long act_par_min(Act a) { return a == Act::relu ? PAR_MIN_ELEMS : PAR_MIN
 
 void act_forward(Real* y, const Real* x, long n, Act a) {
     const long chunks = (n + ACT_CHUNK - 1) / ACT_CHUNK;
-    #pragma omp parallel for schedule(static) if (n >= act_par_min(a))
-    for (long c = 0; c < chunks; c++) {
-        const long i = c * ACT_CHUNK;
-        act_forward_span(y + i, x + i, std::min(ACT_CHUNK, n - i), a);
-    }
+    parallel_rows((int)chunks, n >= act_par_min(a), [&](int c0, int c1) {
+        for (long c = c0; c < c1; c++) {
+            const long i = c * ACT_CHUNK;
+            act_forward_span(y + i, x + i, std::min(ACT_CHUNK, n - i), a);
+        }
+    });
 }
 
 void act_backward(Real* dx, const Real* dy, const Real* x, const Real* y, long n, Act a) {
     const long chunks = (n + ACT_CHUNK - 1) / ACT_CHUNK;
-    #pragma omp parallel for schedule(static) if (n >= act_par_min(a))
-    for (long c = 0; c < chunks; c++) {
-        const long i = c * ACT_CHUNK;
-        act_backward_span(dx + i, dy + i, x + i, y + i, std::min(ACT_CHUNK, n - i), a);
-    }
+    parallel_rows((int)chunks, n >= act_par_min(a), [&](int c0, int c1) {
+        for (long c = c0; c < c1; c++) {
+            const long i = c * ACT_CHUNK;
+            act_backward_span(dx + i, dy + i, x + i, y + i, std::min(ACT_CHUNK, n - i), a);
+        }
+    });
 }

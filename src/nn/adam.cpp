@@ -32,13 +32,14 @@ void adam_step(Adam& opt, Params& p) {
     const Real c1 = (Real)(1.0 / (1.0 - std::pow(b1, (double)opt.t)));  // bias corrections
     const Real c2 = (Real)(1.0 / (1.0 - std::pow(b2, (double)opt.t)));
     const long n = (long)p.size(), chunk = 1L << 14, chunks = (n + chunk - 1) / chunk;
-    #pragma omp parallel for schedule(static) if (n >= PAR_MIN_ELEMS)
-    for (long c = 0; c < chunks; c++) {
-        const long i = c * chunk, len = std::min(chunk, n - i);
-        adam_span(p.value.data() + i, opt.m.data() + i, opt.v.data() + i, p.grad.data() + i, len,
-                  (Real)b1, (Real)(1 - b1), (Real)b2, (Real)(1 - b2), c1, c2, (Real)opt.cfg.lr,
-                  (Real)opt.cfg.eps);
-    }
+    parallel_rows((int)chunks, n >= PAR_MIN_ELEMS, [&](int first, int last) {
+        for (long c = first; c < last; c++) {
+            const long i = c * chunk, len = std::min(chunk, n - i);
+            adam_span(p.value.data() + i, opt.m.data() + i, opt.v.data() + i, p.grad.data() + i, len,
+                      (Real)b1, (Real)(1 - b1), (Real)b2, (Real)(1 - b2), c1, c2, (Real)opt.cfg.lr,
+                      (Real)opt.cfg.eps);
+        }
+    });
 }
 
 double grad_norm(const Params& p) {
