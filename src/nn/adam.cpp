@@ -26,20 +26,18 @@ static void adam_span(Real* value, Real* m, Real* v, const Real* grad, long n, R
     }
 }
 
-void adam_step(Adam& opt, Params& p) {
+void adam_step(Adam& opt, Params& p, int team) {
     opt.t++;
     const double b1 = opt.cfg.beta1, b2 = opt.cfg.beta2;
     const Real c1 = (Real)(1.0 / (1.0 - std::pow(b1, (double)opt.t)));  // bias corrections
     const Real c2 = (Real)(1.0 / (1.0 - std::pow(b2, (double)opt.t)));
-    const long n = (long)p.size(), chunk = 1L << 14, chunks = (n + chunk - 1) / chunk;
-    parallel_rows((int)chunks, n >= PAR_MIN_ELEMS, [&](int first, int last) {
-        for (long c = first; c < last; c++) {
-            const long i = c * chunk, len = std::min(chunk, n - i);
-            adam_span(p.value.data() + i, opt.m.data() + i, opt.v.data() + i, p.grad.data() + i, len,
-                      (Real)b1, (Real)(1 - b1), (Real)b2, (Real)(1 - b2), c1, c2, (Real)opt.cfg.lr,
-                      (Real)opt.cfg.eps);
-        }
-    });
+    const long n = (long)p.size();
+    const bool wide = n >= (team < 0 ? PAR_MIN_ELEMS : ADAM_TEAM_MIN);
+    parallel_rows((int)n, wide, [&](int first, int last) {
+        adam_span(p.value.data() + first, opt.m.data() + first, opt.v.data() + first, p.grad.data() + first,
+                  last - first, (Real)b1, (Real)(1 - b1), (Real)b2, (Real)(1 - b2), c1, c2, (Real)opt.cfg.lr,
+                  (Real)opt.cfg.eps);
+    }, team < 0 ? 0 : team);
 }
 
 double grad_norm(const Params& p) {

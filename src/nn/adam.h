@@ -20,7 +20,12 @@ struct Adam {
 };
 
 void adam_init(Adam& opt, const AdamConfig& cfg, size_t n_params);
-void adam_step(Adam& opt, Params& p);
+// One update of every parameter from p's gradient. team: the threads that share it, as
+// the trainer's row slices do (0: OpenMP's default; 1: this thread alone), from
+// ADAM_TEAM_MIN parameters on; without it, from PAR_MIN_ELEMS on with OpenMP's default.
+// Element-wise: the values never depend on the split.
+constexpr long ADAM_TEAM_MIN = 1L << 14;
+void adam_step(Adam& opt, Params& p, int team = -1);
 
 // The Euclidean norm of p.grad (summed serially, so it is the same for any thread count).
 double grad_norm(const Params& p);

@@ -41,16 +41,16 @@ constexpr long PAR_MIN_ELEMS = 1L << 17;  // elements of an element-wise loop
 #endif
 
 // body(i0, i1) over the rows [0, n): split among the threads of one parallel region (each
-// thread a contiguous block) when `wide`, else body(0, n) on the calling thread. Unlike
-// `#pragma omp parallel for if (wide)`, the narrow case enters no region at all: an
-// inactive region still sets up a team of one, about 0.6 µs, which a small training step
-// would pay some 60 times. For loops whose rows are independent: the split never changes
-// a value.
+// thread a contiguous block; `threads` of them, 0: OpenMP's default) when `wide`, else
+// body(0, n) on the calling thread. Unlike `#pragma omp parallel for if (wide)`, the
+// narrow case enters no region at all: an inactive region still sets up a team of one,
+// about 0.6 µs, which a small training step would pay some 60 times. For loops whose rows
+// are independent: the split never changes a value.
 template <class Body>
-inline void parallel_rows(int n, bool wide, const Body& body) {
+inline void parallel_rows(int n, bool wide, const Body& body, int threads = 0) {
 #ifdef _OPENMP
-    if (wide) {
-        #pragma omp parallel
+    if (wide && threads != 1) {
+        #pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
         {
             const long t = omp_get_thread_num(), T = omp_get_num_threads();
             body((int)(n * t / T), (int)(n * (t + 1) / T));
@@ -58,6 +58,6 @@ inline void parallel_rows(int n, bool wide, const Body& body) {
         return;
     }
 #endif
-    (void)wide;
+    (void)wide, (void)threads;
     body(0, n);
 }

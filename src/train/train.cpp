@@ -220,13 +220,14 @@ static StepResult sliced_step(Trainer& t, const Tensor& train, Rng& rng) {
     if (!std::isfinite(th.F)) return res.bad = "F (the main flow's NLL on the minibatch)", res;
     if (with_proxy && !std::isfinite(th.R)) return res.bad = "R (the reverse KL to the proxy, theta-step)", res;
     if (!std::isfinite(res.grad_norm)) return res.bad = "the main flow's gradient", res;
+    const int team = t.slices.count > 1 ? t.slices.threads : -1;  // Adam shares the slices' team
     if (!with_proxy) {
-        adam_step(t.opt, p.params);
+        adam_step(t.opt, p.params, team);
         return res;
     }
     // the ψ-step needs the updated p_θ: apply θ's update, keeping what it replaces
     save(t.undo, p.params, t.opt);
-    adam_step(t.opt, p.params);
+    adam_step(t.opt, p.params, team);
     auto fail = [&](const char* what) {
         restore(t.undo, p.params, t.opt);
         res.bad = what;
@@ -267,7 +268,7 @@ static StepResult sliced_step(Trainer& t, const Tensor& train, Rng& rng) {
     }
 
     // every term is finite: apply the rest of the step
-    adam_step(t.proxy_opt, q.params());
+    adam_step(t.proxy_opt, q.params(), team);
     t.log_z = ps.log_z;
     t.u = u;
     t.lambda = lambda;
