@@ -115,6 +115,12 @@ TEST_CASE("slices: the sliced theta-step gives the one-slice F, R and gradient, 
                     c.p.params.zero_grad();
                     c.theta(true, r);
                     CHECK(worst_diff(gs, c.p.params.grad) == 0);
+                    // the θ-step sets the gradient: what was in it before does not matter
+                    for (bool sliced : {false, true}) {
+                        c.p.params.grad.assign(c.p.params.size(), Real(7));
+                        c.theta(sliced, r);
+                        CHECK(worst_diff(sliced ? gs : g1, c.p.params.grad) == 0);
+                    }
                 }
             }
 }

@@ -58,16 +58,20 @@ void step_slices_init(StepSlices& s, int count, const Flow& p, const Proxy* q, i
 // The first row of slice k of n rows cut into S (slice k is [part(n, S, k), part(n, S, k + 1))).
 static int part(int n, int S, int k) { return (int)((long)n * k / S); }
 
-// A model's gradient and its slices' views, to be added up after the slices' passes.
+// A model's gradient and its slices' views, to be added up after the slices' passes: into
+// the model's gradient, or (assign) over it, as if it had been zeroed first.
 struct Gather {
     Params* into = nullptr;
     Params* views[SLICE_MAX] = {};
+    bool assign = false;
 };
 
 // Runs body(k) for every slice k, side by side (one parallel region of sl->threads threads, or
 // OpenMP's default team), then adds each view's
 // gradient into its model's, in slice order (view 0 first), zeroing the views for the next
-// pass. One slice: body(0) on the calling thread, nothing to add.
+// pass. One slice: body(0) on the calling thread, nothing to add. An assigning gather
+// writes 0 + view 0 + view 1 + ..., the same bits as zeroing the model's gradient and
+// adding, without the pass that zeroes it.
 template <class Body>
 static void run_slices(const StepSlices* sl, const Body& body, const Gather* gathers = nullptr, int n_gathers = 0) {
     const int S = sl ? sl->count : 1;
@@ -90,7 +94,10 @@ static void run_slices(const StepSlices* sl, const Body& body, const Gather* gat
                 const long i0 = c * chunk, i1 = std::min(n, i0 + chunk);
                 for (int k = 0; k < S; k++) {
                     Real* v = gathers[g].views[k]->grad.data();
-                    for (long i = i0; i < i1; i++) into[i] += v[i], v[i] = Real(0);
+                    if (k == 0 && gathers[g].assign)
+                        for (long i = i0; i < i1; i++) into[i] = Real(0) + v[i], v[i] = Real(0);
+                    else
+                        for (long i = i0; i < i1; i++) into[i] += v[i], v[i] = Real(0);
                 }
             }
         }
@@ -173,7 +180,9 @@ ThetaTerms theta_gradient(Flow& p, FlowCache& pc, Proxy* q, ProxyCache* qc, cons
     // a flow proxy's backward fills its own gradient too (added up, as the ψ-step zeroes it);
     // the EBM's runs for ∇ₓE alone
     const bool proxy_grads = reverse && q->kind == ProxyKind::flow;
-    const Gather gathers[2] = {gather_flow(p, sl), proxy_grads ? gather_proxy(*q, sl) : Gather{}};
+    Gather gathers[2] = {gather_flow(p, sl), proxy_grads ? gather_proxy(*q, sl) : Gather{}};
+    gathers[0].assign = true;  // ∇θ is set, not added to
+    if (S == 1) p.params.zero_grad();
     run_slices(sl, [&](int k) {
         Flow& pk = S > 1 ? sl->flow[k] : p;
         FlowCache& ck = S > 1 ? sl->cache[k] : pc;

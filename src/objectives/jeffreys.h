@@ -99,7 +99,7 @@ struct ThetaTerms {
     double F = 0, R = 0;
 };
 
-// θ-step: accumulates ∇θ (F̂ + r·R̂) into p.params.grad and returns F̂ and R̂.
+// θ-step: sets p.params.grad to ∇θ (F̂ + r·R̂) (no need to zero it first) and returns F̂ and R̂.
 // r = 0 gives maximum likelihood (no samples, no proxy). For an EBM proxy R̂ uses the
 // given log_z (held constant). A flow proxy's own parameter gradients are touched too
 // (∇ₓ log q runs its backward): the ψ-step zeroes them before use. An EBM's are not.

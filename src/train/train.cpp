@@ -211,8 +211,7 @@ static StepResult sliced_step(Trainer& t, const Tensor& train, Rng& rng) {
     if (with_proxy) draw_z(t.z, rng);
     const Contexts ctx = step_contexts(t);
 
-    // 1. θ-step: Adam on F̂ + R̂ (F̂ alone for MLE)
-    p.params.zero_grad();
+    // 1. θ-step: Adam on F̂ + R̂ (F̂ alone for MLE; theta_gradient sets the gradient)
     const ThetaTerms th = theta_gradient(p, t.cache, t.proxy, with_proxy ? &t.proxy_cache : nullptr, t.batch.ptr(),
                                          B, t.z.ptr(), M, with_proxy ? 1.0 : 0.0, t.log_z, t.work, ctx, &t.slices);
     res.F = th.F;
