@@ -56,6 +56,10 @@ void save_posterior(const std::string& path, const Posterior& post, const Poster
 
 PosteriorInfo load_posterior(const std::string& path, Posterior& post) {
     SafeTensors st = load_safetensors(path);
+    return posterior_from_safetensors(st, path, post);
+}
+
+PosteriorInfo posterior_from_safetensors(SafeTensors& st, const std::string& path, Posterior& post) {
     const std::string format = checkpoint_format(st);
     if (format != FORMAT)
         throw symkl::Error(path + ": metadata 'format' is '" + format + "', expected '" + FORMAT +

@@ -27,3 +27,6 @@ void save_posterior(const std::string& path, const Posterior& post, const Poster
 // Loads and checks every key (a task's dimensions must be the task's); throws
 // symkl::Error with a one-line message naming the file and the key or tensor.
 PosteriorInfo load_posterior(const std::string& path, Posterior& post);
+// The same checks on a file already read (path: for the messages); st's metadata is edited
+// on the way (its 'format' key).
+PosteriorInfo posterior_from_safetensors(SafeTensors& st, const std::string& path, Posterior& post);
