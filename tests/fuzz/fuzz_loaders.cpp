@@ -1,7 +1,8 @@
-// fuzz_loaders.cpp — the flow, EBM and posterior checkpoint loaders: any bytes either give
-// symkl::Error or a model no larger than the file that evaluates without a memory
-// error (a posterior: log q(θ | x) and its z-scoring maps). Run under a malloc limit (make fuzz passes -malloc_limit_mb): metadata
-// that describes a huge model must be refused before anything is allocated.
+// fuzz_loaders.cpp — the flow, EBM and posterior checkpoint loaders: any bytes either
+// give symkl::Error or a model no larger than the file that evaluates without a memory
+// error (a posterior: log q(θ | x), with z-scoring maps of the right sizes). Run under a
+// malloc limit (make fuzz passes -malloc_limit_mb): metadata that describes a huge model
+// must be refused before anything is allocated.
 #include "flow/flow.h"
 #include "fuzz_util.h"
 #include "io/checkpoint.h"
