@@ -69,24 +69,15 @@ struct Product {
     Act act = Act::relu;
 };
 
-// ReLU as act_forward_span computes it (NaN and −0 give +0).
-SYMKL_ALWAYS_INLINE Real relu(Real x) { return x > 0 ? x : Real(0); }
-
-// Whether the blocked loops write a forward product's h themselves: ReLU only, whose value
-// does not depend on where it is computed (the other activations stay in the epilogue).
-SYMKL_ALWAYS_INLINE bool relu_in_tile(const Product& p) { return p.h && p.act == Act::relu; }
-
 // c (MR × NR, row stride ldc) = start + A (MR × kc) · bp (kc × NR, packed), where the
 // start is the row `init` repeated (bias or zeros) or, when init is null, c itself.
 // Row r of A is a_row[r][k · a_ks]. The accumulators are a local array that the
 // compiler keeps in registers once the r and j loops are unrolled; each element is
 // one chain of multiply-adds (fused where the version has FMA) in ascending k.
 // K_UNIT (a_ks = 1: forward and dx) lets the compiler address all rows with one index.
-// With h (the last k-block of a forward product through ReLU), h = max(C, 0) too, at the
-// same stride, while C is still in registers.
 template <int MR, int NR, bool K_UNIT>
 SYMKL_ALWAYS_INLINE void micro_tile(Real* c, long ldc, const Real* init, const Real* const a_row[MR], long a_ks,
-                                    const Real* bp, int kc, Real* h) {
+                                    const Real* bp, int kc) {
     Real acc[MR][NR];
     if (init) {
         for (int r = 0; r < MR; r++)
@@ -106,9 +97,6 @@ SYMKL_ALWAYS_INLINE void micro_tile(Real* c, long ldc, const Real* init, const R
     }
     for (int r = 0; r < MR; r++)
         for (int j = 0; j < NR; j++) c[r * ldc + j] = acc[r][j];
-    if (h)
-        for (int r = 0; r < MR; r++)
-            for (int j = 0; j < NR; j++) h[r * ldc + j] = relu(acc[r][j]);
 }
 
 // bp (kc × NR) = B(k0 .. k0+kc, j0 .. j0+nr), columns past nr set to zero.
@@ -136,8 +124,7 @@ SYMKL_ALWAYS_INLINE void pack_b(Real* bp, const Product& p, int k0, int kc, int 
 }
 
 // One tile of C: rows [i0, i1), columns [j0, j1), in micro-tiles of MR × NR (without
-// the epilogue: see product_tile; but a forward product through ReLU gets h = max(C, 0)
-// here, from the registers of the last k-block).
+// the epilogue: see product_tile).
 template <int MR, int NR>
 SYMKL_ALWAYS_INLINE void blocked_tile(const Product& p, int i0, int i1, int j0, int j1) {
     constexpr int KC = 16384 / (NR * (int)sizeof(Real));  // k-block: 16 KB of packed B
@@ -161,7 +148,6 @@ SYMKL_ALWAYS_INLINE void blocked_tile(const Product& p, int i0, int i1, int j0, 
     for (int k0 = 0; k0 == 0 || k0 < p.K; k0 += KC) {
         const int kc = std::min(KC, p.K - k0);
         const bool fresh = k0 == 0 && !p.accumulate;  // C starts here, not from memory
-        const bool relu_h = relu_in_tile(p) && k0 + KC >= p.K;  // the last k-block writes h
         if (sums)  // A = dyᵀ: row k of dy holds A(i0 .. i1, k) contiguously
             for (int k = k0; k < k0 + kc; k++) {
                 const Real* ak = p.a + k * p.a_ks + i0;
@@ -189,21 +175,17 @@ SYMKL_ALWAYS_INLINE void blocked_tile(const Product& p, int i0, int i1, int j0, 
                     a_ks = LDA_PACK;
                 }
                 Real* c = p.c + (size_t)i * N + j;
-                Real* h = relu_h ? p.h + (size_t)i * N + j : nullptr;
                 if (mr == MR && nr == NR) {
-                    if (a_ks == 1) micro_tile<MR, NR, true>(c, N, fresh ? init : nullptr, a_row, 1, bp, kc, h);
-                    else micro_tile<MR, NR, false>(c, N, fresh ? init : nullptr, a_row, a_ks, bp, kc, h);
+                    if (a_ks == 1) micro_tile<MR, NR, true>(c, N, fresh ? init : nullptr, a_row, 1, bp, kc);
+                    else micro_tile<MR, NR, false>(c, N, fresh ? init : nullptr, a_row, a_ks, bp, kc);
                     continue;
                 }
                 if (!fresh)
                     for (int r = 0; r < mr; r++)
                         for (int jj = 0; jj < nr; jj++) cp[r * NR + jj] = c[r * N + jj];
-                micro_tile<MR, NR, false>(cp, NR, fresh ? init : nullptr, a_row, a_ks, bp, kc, nullptr);
+                micro_tile<MR, NR, false>(cp, NR, fresh ? init : nullptr, a_row, a_ks, bp, kc);
                 for (int r = 0; r < mr; r++)
                     for (int jj = 0; jj < nr; jj++) c[r * N + jj] = cp[r * NR + jj];
-                if (h)
-                    for (int r = 0; r < mr; r++)
-                        for (int jj = 0; jj < nr; jj++) h[r * N + jj] = relu(cp[r * NR + jj]);
             }
         }
     }
@@ -578,23 +560,18 @@ const Version VERSION = pick_version();
 // One tile of C, by the loops that suit its shape, then its epilogue.
 void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
     const int m = i1 - i0, n = j1 - j0, N = p.N;
-    bool h_done = false;  // the blocked loops (blocked, few rows, half lines) wrote a ReLU's h
     if (p.K >= 1 && p.K <= SHORT_K && n <= SHORT_N_MAX) VERSION.short_sum(p, i0, i1, j0, j1);
     else if (n <= FEW_N) VERSION.few_cols(p, i0, i1, j0, j1);
-    else {
-        h_done = relu_in_tile(p);
-        if (m <= 2) VERSION.few_rows(p, i0, i1, j0, j1);
-        else if (n <= LINE / 2) VERSION.half_line(p, i0, i1, j0, j1);
-        else VERSION.blocked(p, i0, i1, j0, j1);
-    }
-    // Epilogues run on the finished tile while it is still in cache (a ReLU's h the blocked
-    // loops wrote already): one span when the tile has whole rows (forward and dx tiles
-    // do), else one per row.
+    else if (m <= 2) VERSION.few_rows(p, i0, i1, j0, j1);
+    else if (n <= LINE / 2) VERSION.half_line(p, i0, i1, j0, j1);
+    else VERSION.blocked(p, i0, i1, j0, j1);
+    // Epilogues run on the finished tile while it is still in cache: one span when the
+    // tile has whole rows (forward and dx tiles do), else one per row.
     const bool whole = j0 == 0 && j1 == N;
     for (int i = i0; i < i1; i += whole ? i1 - i0 : 1) {
         const size_t at = (size_t)i * N + j0;
         const long len = whole ? (long)(i1 - i0) * N : j1 - j0;
-        if (p.h && !h_done) act_forward_span(p.h + at, p.c + at, len, p.act);
+        if (p.h) act_forward_span(p.h + at, p.c + at, len, p.act);
         if (p.pre) act_backward_span(p.c + at, p.c + at, p.pre + at, p.post + at, len, p.act);
     }
 }
