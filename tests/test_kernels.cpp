@@ -38,11 +38,14 @@ struct Shape {
 // Awkward shapes, and one of the model's (B = 300 > 256 rows splits into two row tiles).
 // The second line runs each of the narrow loops (kernels.cpp), on full blocks and on
 // edges: short sums (in or out ≤ 8), few columns (out or in ≤ 4, dW with out ≥ 64 too),
-// few rows (out ≤ 2) and half-line micro-tiles (in or out ≤ 8 columns).
+// few rows (out ≤ 2) and half-line micro-tiles (in or out ≤ 8 columns). The last is a
+// dW of 5 rows of tiles (the last 8 rows high), each the whole 200 columns, over two
+// k-blocks.
 static const Shape SHAPES[] = {{1, 1, 1},      {3, 5, 7},     {17, 33, 19}, {5, 1, 70},    {300, 2, 3},
                                {70, 513, 17},  {257, 300, 20}, {9, 64, 2},  {300, 64, 64}, {4, 16, 16},
                                {131, 1, 67},   {131, 67, 1},  {133, 64, 2}, {77, 3, 131},  {150, 130, 4},
-                               {37, 8, 40},    {45, 40, 8},   {300, 7, 6},  {1029, 2, 1},  {64, 1, 200}};
+                               {37, 8, 40},    {45, 40, 8},   {300, 7, 6},  {1029, 2, 1},  {64, 1, 200},
+                               {300, 200, 520}};
 
 // Whether this CPU's kernels fuse a·b + c into one rounding: (1 + e)(1 − e) = 1 − e² is
 // not representable, so b + x·W with b = −1 is 0 when the product is rounded first and
