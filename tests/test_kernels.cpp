@@ -168,6 +168,10 @@ TEST_CASE("kernels: forward, dx and dW equal the reference loops on awkward shap
             act_forward(h_ref.data(), y1.data(), (long)B * out, a);
             CHECK(same_bits(y2, y1));
             CHECK(same_bits(h, h_ref));
+            // in place (h = y: ReLU is applied as the tiles are stored, the others after)
+            std::vector<Real> hy((size_t)B * out);
+            linear_act_forward(hy.data(), hy.data(), x.data(), W.data(), b.data(), B, in, out, a);
+            CHECK(same_bits(hy, h_ref));
             // x = act(pre) as the input: dpre = (dy W) ⊙ act'(pre)
             const std::vector<Real>& pre = x;
             std::vector<Real> post((size_t)B * in), dpre((size_t)B * in), dpre_ref((size_t)B * in);

@@ -64,6 +64,7 @@ struct Product {
     bool accumulate = false;         // ... or at its old value (dW); otherwise at zero
     Real* rowsum = nullptr;          // rowsum[i] += Σ_k A(i, k)  (db of dW; needs a_rs = 1)
     Real* h = nullptr;               // epilogue: h = act(C)          (forward)
+    bool relu_c = false;             // C = max(C, 0) in place        (forward through ReLU, h = C)
     const Real* pre = nullptr;       // epilogue: C ⊙= act'(pre, post) (dx through act)
     const Real* post = nullptr;
     Act act = Act::relu;
@@ -77,7 +78,7 @@ struct Product {
 // K_UNIT (a_ks = 1: forward and dx) lets the compiler address all rows with one index.
 template <int MR, int NR, bool K_UNIT>
 SYMKL_ALWAYS_INLINE void micro_tile(Real* c, long ldc, const Real* init, const Real* const a_row[MR], long a_ks,
-                                    const Real* bp, int kc) {
+                                    const Real* bp, int kc, bool relu) {
     Real acc[MR][NR];
     if (init) {
         for (int r = 0; r < MR; r++)
@@ -95,8 +96,12 @@ SYMKL_ALWAYS_INLINE void micro_tile(Real* c, long ldc, const Real* init, const R
             for (int j = 0; j < NR; j++) acc[r][j] += ark * bk[j];
         }
     }
-    for (int r = 0; r < MR; r++)
-        for (int j = 0; j < NR; j++) c[r * ldc + j] = acc[r][j];
+    if (relu)  // max(C, 0) as act_forward_span computes it (NaN and −0 give +0)
+        for (int r = 0; r < MR; r++)
+            for (int j = 0; j < NR; j++) c[r * ldc + j] = acc[r][j] > 0 ? acc[r][j] : Real(0);
+    else
+        for (int r = 0; r < MR; r++)
+            for (int j = 0; j < NR; j++) c[r * ldc + j] = acc[r][j];
 }
 
 // bp (kc × NR) = B(k0 .. k0+kc, j0 .. j0+nr), columns past nr set to zero.
@@ -148,6 +153,7 @@ SYMKL_ALWAYS_INLINE void blocked_tile(const Product& p, int i0, int i1, int j0, 
     for (int k0 = 0; k0 == 0 || k0 < p.K; k0 += KC) {
         const int kc = std::min(KC, p.K - k0);
         const bool fresh = k0 == 0 && !p.accumulate;  // C starts here, not from memory
+        const bool relu = p.relu_c && k0 + KC >= p.K;    // C is final after this k-block
         // A = dyᵀ: row k of dy holds A(i0 .. i1, k) contiguously; one pass over it both
         // sums and packs, when the tile does both
         if (sums && pack_a)
@@ -187,14 +193,14 @@ SYMKL_ALWAYS_INLINE void blocked_tile(const Product& p, int i0, int i1, int j0, 
                 }
                 Real* c = p.c + (size_t)i * N + j;
                 if (mr == MR && nr == NR) {
-                    if (a_ks == 1) micro_tile<MR, NR, true>(c, N, fresh ? init : nullptr, a_row, 1, bp, kc);
-                    else micro_tile<MR, NR, false>(c, N, fresh ? init : nullptr, a_row, a_ks, bp, kc);
+                    if (a_ks == 1) micro_tile<MR, NR, true>(c, N, fresh ? init : nullptr, a_row, 1, bp, kc, relu);
+                    else micro_tile<MR, NR, false>(c, N, fresh ? init : nullptr, a_row, a_ks, bp, kc, relu);
                     continue;
                 }
                 if (!fresh)
                     for (int r = 0; r < mr; r++)
                         for (int jj = 0; jj < nr; jj++) cp[r * NR + jj] = c[r * N + jj];
-                micro_tile<MR, NR, false>(cp, NR, fresh ? init : nullptr, a_row, a_ks, bp, kc);
+                micro_tile<MR, NR, false>(cp, NR, fresh ? init : nullptr, a_row, a_ks, bp, kc, relu);
                 for (int r = 0; r < mr; r++)
                     for (int jj = 0; jj < nr; jj++) c[r * N + jj] = cp[r * NR + jj];
             }
@@ -571,17 +577,22 @@ const Version VERSION = pick_version();
 // One tile of C, by the loops that suit its shape, then its epilogue.
 void product_tile(const Product& p, int i0, int i1, int j0, int j1) {
     const int m = i1 - i0, n = j1 - j0, N = p.N;
+    bool relu_done = false;  // the blocked loops apply relu_c themselves, the others here
     if (p.K >= 1 && p.K <= SHORT_K && n <= SHORT_N_MAX) VERSION.short_sum(p, i0, i1, j0, j1);
     else if (n <= FEW_N) VERSION.few_cols(p, i0, i1, j0, j1);
-    else if (m <= 2) VERSION.few_rows(p, i0, i1, j0, j1);
-    else if (n <= LINE / 2) VERSION.half_line(p, i0, i1, j0, j1);
-    else VERSION.blocked(p, i0, i1, j0, j1);
+    else {
+        relu_done = true;
+        if (m <= 2) VERSION.few_rows(p, i0, i1, j0, j1);
+        else if (n <= LINE / 2) VERSION.half_line(p, i0, i1, j0, j1);
+        else VERSION.blocked(p, i0, i1, j0, j1);
+    }
     // Epilogues run on the finished tile while it is still in cache: one span when the
     // tile has whole rows (forward and dx tiles do), else one per row.
     const bool whole = j0 == 0 && j1 == N;
     for (int i = i0; i < i1; i += whole ? i1 - i0 : 1) {
         const size_t at = (size_t)i * N + j0;
         const long len = whole ? (long)(i1 - i0) * N : j1 - j0;
+        if (p.relu_c && !relu_done) act_forward_span(p.c + at, p.c + at, len, Act::relu);
         if (p.h) act_forward_span(p.h + at, p.c + at, len, p.act);
         if (p.pre) act_backward_span(p.c + at, p.c + at, p.pre + at, p.post + at, len, p.act);
     }
@@ -649,6 +660,7 @@ Task forward_task(Real* y, Real* h, const Real* x, const Real* W, const Real* b,
     p.b = W, p.b_ks = 1, p.b_js = in;  // B(k, o) = Wᵀ(k, o) = W[o·in + k]
     p.c = y, p.bias = b;
     p.h = h, p.act = act;
+    if (h == y && act == Act::relu) p.h = nullptr, p.relu_c = true;  // in place: h = max(C, 0)
     t.tm = row_tile(B, in, out), t.tn = out;
     return t;
 }

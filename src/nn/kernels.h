@@ -17,7 +17,7 @@
 #include "nn/activation.h"
 
 // y = x Wᵀ + b (b null: no bias). When h is not null, also h = act(y) (y keeps the
-// pre-activation).
+// pre-activation); h = y applies act in place (for ReLU as the tiles are stored).
 void matmul_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in, int out,
                     Act act);
 

@@ -56,7 +56,7 @@ void linear_backward(Real* dx, Real* dW, Real* db, const Real* dy, const Real* x
 
 // The same, fused with the activation next to the layer (one pass less over memory;
 // the values are those of the separate calls, bit for bit):
-//   y = x Wᵀ + b and h = act(y)
+//   y = x Wᵀ + b and h = act(y)   (h = y: act applied in place, y not kept)
 void linear_act_forward(Real* y, Real* h, const Real* x, const Real* W, const Real* b, int B, int in,
                         int out, Act act);
 //   for an input x = act(pre) (post = x): dpre (B, in) = (dy · W) ⊙ act'(pre) is written;

@@ -30,7 +30,7 @@ void mlp_init(const MLP& m, Params& p, Rng& rng, LastLayer last) {
 
 void mlp_cache_init(MLPCache& c, const MLP& m, int cap) {
     c.cap = cap;
-    c.pre.assign(m.depth, Tensor(cap, m.hidden));
+    c.pre.assign(m.act == Act::relu ? 0 : m.depth, Tensor(cap, m.hidden));
     c.post.assign(m.depth, Tensor(cap, m.hidden));
     c.dpost.resize(cap, m.hidden);
     c.dpre.resize(cap, m.hidden);
@@ -40,9 +40,10 @@ void mlp_forward(Real* y, const Real* x, const MLP& m, const Params& p, MLPCache
     SYMKL_CHECK(B <= c.cap, "mlp_forward: batch larger than the cache");
     const Real* h = x;
     for (int l = 0; l < m.depth; l++) {
-        // pre_l = h_{l-1} W_{l-1}ᵀ + b_{l-1} and h_l = act(pre_l) in one pass
+        // pre_l = h_{l-1} W_{l-1}ᵀ + b_{l-1} and h_l = act(pre_l) in one pass (ReLU: in place)
         const Linear& L = m.layers[l];
-        linear_act_forward(c.pre[l].ptr(), c.post[l].ptr(), h, p.v(L.W), p.v(L.b), B, L.in, L.out, m.act);
+        Real* pre = m.act == Act::relu ? c.post[l].ptr() : c.pre[l].ptr();
+        linear_act_forward(pre, c.post[l].ptr(), h, p.v(L.W), p.v(L.b), B, L.in, L.out, m.act);
         h = c.post[l].ptr();
     }
     const Linear& L = m.layers[m.depth];
@@ -60,7 +61,7 @@ void mlp_backward(Real* dx, const Real* dy, const Real* x, const MLP& m, Params&
     for (int l = m.depth; l >= 1; l--) {
         const Linear& L = m.layers[l];
         linear_act_backward(g_next, params ? p.g(L.W) : nullptr, params ? p.g(L.b) : nullptr, g,
-                            c.pre[l - 1].ptr(), c.post[l - 1].ptr(),
+                            mlp_act_in(m, c, l - 1), c.post[l - 1].ptr(),
                             p.v(L.W), B, L.in, L.out, m.act);
         g = g_next;
         std::swap(g_next, g_spare);

@@ -22,10 +22,19 @@ struct MLP {
 // What backward needs, allocated once for batches of up to `cap` rows.
 struct MLPCache {
     int cap = 0;
-    std::vector<Tensor> pre;   // pre-activations, L of (cap, H)
+    std::vector<Tensor> pre;   // pre-activations, L of (cap, H); none for ReLU (mlp_act_in)
     std::vector<Tensor> post;  // activations h_l, L of (cap, H)
     Tensor dpost, dpre;        // scratch gradients (cap, H); backward alternates between them
 };
+
+// What act′ of hidden layer l reads as its input: pre[l], or for ReLU post[l], as
+// [h > 0] = [pre > 0] for every pre (NaN and −0 included: their h is +0). A ReLU network
+// so keeps one array per hidden layer, not two: its forward computes pre in post's place
+// and applies max(·, 0) there (the blocked kernels as they store each tile), which saves
+// writing and reading back B·H values per layer (at B 4096, H 512 that is 8 MB in float).
+inline const Real* mlp_act_in(const MLP& m, const MLPCache& c, int l) {
+    return (m.act == Act::relu ? c.post[l] : c.pre[l]).ptr();
+}
 
 void mlp_declare(MLP& m, Params& p, const std::string& prefix, int in, int hidden, int out,
                  int depth, Act act);

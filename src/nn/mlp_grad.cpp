@@ -38,7 +38,7 @@ void mlp_input_grad(Real* g, const Real* x, const MLP& m, const Params& p, const
     for (int i = 0; i < B; i++) std::memcpy(gc.gpost[L - 1].row(i), W_L, sizeof(Real) * H);
     for (int l = L - 1; l >= 0; l--) {
         // post[l] = act(pre[l])  →  gpre[l] = gpost[l] ⊙ act′(pre[l])
-        act_backward(gc.gpre[l].ptr(), gc.gpost[l].ptr(), c.pre[l].ptr(), c.post[l].ptr(),
+        act_backward(gc.gpre[l].ptr(), gc.gpost[l].ptr(), mlp_act_in(m, c, l), c.post[l].ptr(),
                      (long)B * m.hidden, m.act);
         // pre[l] = in_l W_lᵀ + b_l  →  gpost[l−1] = gpre[l] W_l   (g itself when l = 0)
         const Linear& Ll = m.layers[l];
@@ -66,9 +66,9 @@ void mlp_input_grad_backward(Real* dx, const Real* dg, const Real* x, const MLP&
         // in the g-pass this was: gpre[l] = gpost[l] ⊙ act′(pre[l]), so
         //   dpre_g[l] = dgpre[l] ⊙ gpost[l] ⊙ act″(pre[l])  (the g-pass depends on pre[l])
         //   dgpost[l] = dgpre[l] ⊙ act′(pre[l])
-        act_second_backward(gc.dpre_g[l].ptr(), gc.dgpre.ptr(), gc.gpost[l].ptr(), c.pre[l].ptr(),
+        act_second_backward(gc.dpre_g[l].ptr(), gc.dgpre.ptr(), gc.gpost[l].ptr(), mlp_act_in(m, c, l),
                             c.post[l].ptr(), n, m.act);
-        act_backward(gc.dgpost.ptr(), gc.dgpre.ptr(), c.pre[l].ptr(), c.post[l].ptr(), n, m.act);
+        act_backward(gc.dgpost.ptr(), gc.dgpre.ptr(), mlp_act_in(m, c, l), c.post[l].ptr(), n, m.act);
         dgpost_below = gc.dgpost.ptr();
     }
     // in the g-pass this was: gpost[L−1] = 1 · W_L, so dW_L += 1ᵀ · dgpost[L−1], the column
@@ -95,7 +95,7 @@ void mlp_input_grad_backward(Real* dx, const Real* dg, const Real* x, const MLP&
         const Real* dpre = dpre_g;  // at the top dpost[L−1] = 0
         if (l < L - 1) {
             Real* sum = gc.dpre.ptr();
-            act_backward(sum, gc.dpost.ptr(), c.pre[l].ptr(), c.post[l].ptr(), n, m.act);
+            act_backward(sum, gc.dpost.ptr(), mlp_act_in(m, c, l), c.post[l].ptr(), n, m.act);
             #pragma omp parallel for if (n >= PAR_MIN_ELEMS)
             for (long i = 0; i < n; i++) sum[i] += dpre_g[i];
             dpre = sum;
