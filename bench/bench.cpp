@@ -1,7 +1,7 @@
 // bench.cpp — `make bench`: how fast symkl's core runs. It measures only; the tests
 // never assert timings.
 //
-//   symkl_bench [--threads 1,2] [--repeats N] [--only LIST] [--scale small|large]
+//   symkl_bench [--threads 1,2] [--repeats N] [--seconds S] [--only LIST] [--scale small|large]
 //               [--kinds LIST] [--csv PATH] [--svg PATH]
 //
 // Sections (--only takes a comma list; default: steps,throughput,matmul):
@@ -13,8 +13,13 @@
 //   sweep       time per MLE step against batch, width H, dimension D, couplings K
 //               and threads: the scaling figure (--svg writes it)
 //
-// Every number is the median of --repeats timed runs after one warm-up run, for each
-// thread count in --threads, measured side by side (the thread counts alternate).
+// Every number is the median of timed runs after warm-up runs, for each thread count in
+// --threads, measured side by side (the thread counts alternate): at least one warm-up
+// run and at least --repeats timed ones, and for short runs as many more as fill
+// --seconds S of timed runs (default 0.5) after S/5 of warm-up, so that a 1 ms step is
+// timed in its steady state, not in the first few steps of a process (fresh threads and
+// caches). bench/compare.py times PyTorch by the same rule. --seconds 0: exactly one
+// warm-up run and --repeats timed runs (a smoke run).
 // Results go to a table on stdout and to a CSV (default bench/results-<real>.csv).
 #include <algorithm>
 #include <chrono>
@@ -43,14 +48,21 @@ static void set_threads(int t) {
 #endif
 }
 
-// Median wall time of fn() in seconds, over `repeats` runs after one warm-up run.
-static double median_seconds(const std::function<void()>& fn, int repeats) {
-    fn();
+constexpr int MAX_RUNS = 100000;
+
+// Median wall time of fn() in seconds (the rule above; min_seconds is --seconds).
+static double median_seconds(const std::function<void()>& fn, int repeats, double min_seconds) {
+    using clock = std::chrono::steady_clock;
+    auto seconds = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
+    const auto warm = clock::now();
+    for (int r = 0; r == 0 || (seconds(warm, clock::now()) < min_seconds / 5 && r < MAX_RUNS); r++) fn();
     std::vector<double> s;
-    for (int r = 0; r < repeats; r++) {
-        const auto t0 = std::chrono::steady_clock::now();
+    double total = 0;
+    while ((int)s.size() < repeats || (total < min_seconds && (int)s.size() < MAX_RUNS)) {
+        const auto t0 = clock::now();
         fn();
-        s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        s.push_back(seconds(t0, clock::now()));
+        total += s.back();
     }
     std::sort(s.begin(), s.end());
     return s.size() % 2 ? s[s.size() / 2] : 0.5 * (s[s.size() / 2 - 1] + s[s.size() / 2]);
@@ -178,6 +190,7 @@ struct Result {
 struct Bench {
     std::vector<int> threads;
     int repeats = 5;
+    double seconds = 0.5;  // --seconds
     std::vector<Result> results;
 
     // Measures fn for each thread count (side by side) and prints one table row.
@@ -188,7 +201,7 @@ struct Bench {
         std::vector<double> v;
         for (int t : threads) {
             set_threads(t);
-            v.push_back(per(median_seconds(fn, repeats)));
+            v.push_back(per(median_seconds(fn, repeats, seconds)));
             results.push_back({section, name, config, t, v.back(), unit});
             std::printf(" %12.4g", v.back());
         }
@@ -445,7 +458,7 @@ static void write_csv(const Bench& b, const std::string& path) {
 
 static int usage() {
     std::fprintf(stderr,
-                 "usage: symkl_bench [--threads 1,2] [--repeats N] [--only steps,conditional,throughput,matmul,sweep]\n"
+                 "usage: symkl_bench [--threads 1,2] [--repeats N] [--seconds S] [--only steps,conditional,throughput,matmul,sweep]\n"
                  "                   [--scale small|large] [--kinds mle,adaptive-ebm,adaptive-flow,wgan]\n"
                  "                   [--csv PATH|-] [--svg PATH]\n");
     return 2;
@@ -478,6 +491,7 @@ int main(int argc, char** argv) {
         if (i + 1 >= argc) return usage();
         const std::string v = argv[++i];
         if (a == "--repeats") b.repeats = std::max(1, std::atoi(v.c_str()));
+        else if (a == "--seconds") b.seconds = std::max(0.0, std::atof(v.c_str()));
         else if (a == "--only") only = v;
         else if (a == "--scale") scale = v;
         else if (a == "--csv") csv = v;
@@ -508,7 +522,8 @@ int main(int argc, char** argv) {
     const char* omp = "no OpenMP";
 #endif
     std::printf("symkl bench: Real = %s, %s, kernels: %s\n", SYMKL_REAL_NAME, omp, matmul_version());
-    std::printf("median of %d runs after one warm-up; columns: thread counts\n", b.repeats);
+    std::printf("median of at least %d runs (short runs: as many as fill %.2g s) after %.2g s of warm-up; "
+                "columns: thread counts\n", b.repeats, b.seconds, b.seconds / 5);
     if (want("steps")) bench_steps(b, scales, kinds);
     if (want("conditional")) bench_conditional(b);
     if (want("throughput")) bench_throughput(b, scales);

@@ -147,10 +147,20 @@ def build_ebm(torch, D, H, L, sigma0=3.0):
     return EBM()
 
 
+# symkl_bench's rule (bench/bench.cpp, its default --seconds 0.5): warm-up runs filling
+# WARM_SECONDS (at least one), then timed runs, at least `repeats` and as many more as
+# fill TIMED_SECONDS; the median.
+WARM_SECONDS, TIMED_SECONDS, MAX_RUNS = 0.1, 0.5, 100000
+
+
 def median_time(fn, repeats):
-    fn()  # warm-up
+    warm = time.perf_counter()
+    runs = 0
+    while runs == 0 or (time.perf_counter() - warm < WARM_SECONDS and runs < MAX_RUNS):
+        fn()
+        runs += 1
     times = []
-    for _ in range(repeats):
+    while len(times) < repeats or (sum(times) < TIMED_SECONDS and len(times) < MAX_RUNS):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -370,7 +380,7 @@ def main():
     ap.add_argument("--cli", help="the symkl binary (double build: the log p check compares in float64)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is reported")
-    ap.add_argument("--repeats", type=int, default=5, help="timed steps per measurement (median)")
+    ap.add_argument("--repeats", type=int, default=5, help="timed steps per measurement, at least (median; short steps run more, see median_time)")
     ap.add_argument("--scales", default="small,large")
     ap.add_argument("--reals", default="float,double", help="precisions to compare (each needs its --bench-*)")
     ap.add_argument("--kinds", default="mle,adaptive-ebm,wgan",
@@ -404,8 +414,9 @@ def main():
     scales = a.scales.split(",")
     benches = [(real, path) for real, path in (("float", a.bench_float), ("double", a.bench_double))
                if path and real in a.reals.split(",")]
-    print(f"symkl vs PyTorch {torch.__version__} (NumPy {numpy.__version__}): median of {a.repeats} runs per "
-          f"measurement, median over {a.rounds} alternating rounds")
+    print(f"symkl vs PyTorch {torch.__version__} (NumPy {numpy.__version__}): median of at least {a.repeats} runs "
+          f"per measurement (short steps: as many as fill {TIMED_SECONDS} s, after {WARM_SECONDS} s of warm-up), "
+          f"median over {a.rounds} alternating rounds")
     rows = []
 
     # 1. Same weights, same log-density.
