@@ -681,8 +681,8 @@ Task dx_task(Real* dx, const Real* dy, const Real* W, int B, int in, int out, co
 // Columns per dW tile (dW is out × in, in 128-row tiles): as wide as leaves at least 4
 // tiles, and at least 128. Wide tiles pay: each tile packs its rows of dyᵀ once per
 // k-block and reuses them across all its panels, and reads dy once per row of tiles
-// instead of once per tile (4096 × 512 × 512: 128 columns 28.7-30.1 GFLOP/s on one
-// thread, 512 columns 32.5-32.8).
+// instead of once per tile (the 4096 × 512 × 512 dW: 29.6-30.0 GFLOP/s on one thread in
+// 128-column tiles, 33.6-33.9 in 512-column ones; docs/performance.md).
 int dw_col_tile(int out, int in) {
     const int row_tiles = (out + TM_PACK_A - 1) / TM_PACK_A;
     const int col_tiles = (4 + row_tiles - 1) / row_tiles;  // 1 once there are 4 rows of tiles
