@@ -154,28 +154,19 @@ SYMKL_ALWAYS_INLINE void blocked_tile(const Product& p, int i0, int i1, int j0, 
         const int kc = std::min(KC, p.K - k0);
         const bool fresh = k0 == 0 && !p.accumulate;  // C starts here, not from memory
         const bool relu = p.relu_c && k0 + KC >= p.K;    // C is final after this k-block
-        // A = dyᵀ: row k of dy holds A(i0 .. i1, k) contiguously; one pass over it both
-        // sums and packs, when the tile does both
-        if (sums && pack_a)
+        // A = dyᵀ: row k of dy holds A(i0 .. i1, k) contiguously; the row sums and the
+        // packed copy read each row once, while it is in L1
+        if (sums || pack_a)
             for (int k = 0; k < kc; k++) {
                 const Real* ak = p.a + (k0 + k) * p.a_ks + i0;
-                #pragma omp simd
-                for (int i = 0; i < i1 - i0; i++) {
-                    rs[i] += ak[i];
-                    ap[k * LDA_PACK + i] = ak[i];
+                if (sums) {
+                    #pragma omp simd
+                    for (int i = 0; i < i1 - i0; i++) rs[i] += ak[i];
                 }
-            }
-        else if (sums)
-            for (int k = k0; k < k0 + kc; k++) {
-                const Real* ak = p.a + k * p.a_ks + i0;
-                #pragma omp simd
-                for (int i = 0; i < i1 - i0; i++) rs[i] += ak[i];
-            }
-        else if (pack_a)
-            for (int k = 0; k < kc; k++) {
-                const Real* ak = p.a + (k0 + k) * p.a_ks + i0;
-                #pragma omp simd
-                for (int i = 0; i < i1 - i0; i++) ap[k * LDA_PACK + i] = ak[i];
+                if (pack_a) {
+                    #pragma omp simd
+                    for (int i = 0; i < i1 - i0; i++) ap[k * LDA_PACK + i] = ak[i];
+                }
             }
         for (int j = j0; j < j1; j += NR) {
             const int nr = std::min(NR, j1 - j);
